@@ -1,0 +1,29 @@
+package io.keyferry.core.config;
+
+import io.keyferry.core.model.ConflictPolicy;
+import io.keyferry.core.model.CopyMode;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.rules.RenameRules;
+
+/**
+ * How the migrator treats each key.
+ *
+ * @param maxValueBytes skip bigger keys as too_large (0: no limit)
+ * @param rps           keys per second for the whole run (0: no limit)
+ */
+public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint target, Mode mode, String actor,
+                            RenameRules rules, ConflictPolicy onConflict, CopyMode copy, long maxValueBytes,
+                            double rps) {
+    public MigrateConfig {
+        RunId.check(run);
+        if (mode == Mode.EXECUTE && (actor == null || actor.isBlank())) {
+            throw new ConfigException("--actor", "is required with --execute (who runs this migration)");
+        }
+        if (maxValueBytes < 0) {
+            throw new ConfigException("--max-value-bytes", "must not be negative");
+        }
+        if (rps < 0) {
+            throw new ConfigException("--rps", "must not be negative");
+        }
+    }
+}

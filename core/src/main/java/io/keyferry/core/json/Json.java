@@ -1,0 +1,274 @@
+package io.keyferry.core.json;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.MismatchKind;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.core.model.Side;
+import io.keyferry.core.model.SkipReason;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.model.Verdict;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * The JSON form of every record keyferry puts on a topic. Keys travel as {@code "key"} when
+ * their bytes are UTF-8 and as {@code "key_b64"} otherwise, so any key round-trips exactly.
+ * Every record carries {@code "v"}, the schema version, so a foreign record is told apart.
+ */
+public final class Json {
+    public static final int VERSION = 1;
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {
+    }
+
+    // ---- key references -------------------------------------------------------------------
+
+    public static byte[] encode(KeyRef ref) {
+        ObjectNode n = header("keyref", ref.run());
+        key(n, "key", ref.key());
+        text(n, "workspace", ref.workspace());
+        n.put("scanner", ref.scanner());
+        n.put("seq", ref.seq());
+        return bytes(n);
+    }
+
+    public static KeyRef decodeKeyRef(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "keyref");
+        return new KeyRef(req(n, "run"), reqKey(n, "key"), opt(n, "workspace"), req(n, "scanner"), n.path("seq").asLong());
+    }
+
+    // ---- results -------------------------------------------------------------------------
+
+    public static byte[] encode(KeyResult r) {
+        ObjectNode n = header("result", r.run());
+        result(n, r);
+        return bytes(n);
+    }
+
+    public static KeyResult decodeResult(byte[] data) throws BadRecordException {
+        return result(parse(data, "result"));
+    }
+
+    // ---- audit ---------------------------------------------------------------------------
+
+    public static byte[] encode(AuditRecord a) {
+        ObjectNode n = header("audit", a.result().run());
+        result(n, a.result());
+        n.put("verdict", a.verdict().wire());
+        text(n, "kind", a.kind() == null ? null : a.kind().wire());
+        text(n, "detail", a.detail());
+        n.put("time", Instant.ofEpochMilli(a.atMs()).toString());
+        n.put("verified_at_ms", a.atMs());
+        text(n, "offset", a.resultOffset());
+        return bytes(n);
+    }
+
+    public static AuditRecord decodeAudit(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "audit");
+        try {
+            String kind = opt(n, "kind");
+            return new AuditRecord(result(n), Verdict.of(req(n, "verdict")),
+                    kind == null ? null : MismatchKind.of(kind), opt(n, "detail"),
+                    n.path("verified_at_ms").asLong(), opt(n, "offset"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("bad audit record: " + e.getMessage());
+        }
+    }
+
+    // ---- progress ------------------------------------------------------------------------
+
+    public static byte[] encode(ScanProgress p) {
+        ObjectNode n = header("scan", p.run());
+        n.put("scanner", p.scanner());
+        text(n, "workspace", p.workspace());
+        ObjectNode cursors = n.putObject("cursors");
+        p.cursors().forEach(cursors::put);
+        n.put("published", p.published());
+        n.put("done", p.done());
+        ObjectNode offsets = n.putObject("last_offsets");
+        p.lastOffsets().forEach((k, v) -> offsets.put(Integer.toString(k), v));
+        n.put("at_ms", p.atMs());
+        return bytes(n);
+    }
+
+    public static ScanProgress decodeProgress(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "scan");
+        Map<String, String> cursors = new HashMap<>();
+        n.path("cursors").fields().forEachRemaining(e -> cursors.put(e.getKey(), e.getValue().asText()));
+        Map<Integer, Long> offsets = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("last_offsets").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                offsets.put(Integer.parseInt(e.getKey()), e.getValue().asLong());
+            } catch (NumberFormatException ex) {
+                throw new BadRecordException("bad partition '" + e.getKey() + "' in last_offsets");
+            }
+        }
+        return new ScanProgress(req(n, "run"), req(n, "scanner"), opt(n, "workspace"), cursors,
+                n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong());
+    }
+
+    /** The run a record belongs to, without decoding the rest; null when it is not one of ours. */
+    public static String runOf(byte[] data) {
+        try {
+            JsonNode n = MAPPER.readTree(data);
+            return n != null && n.path("v").asInt() == VERSION ? n.path("run").asText(null) : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // ---- shared pieces -------------------------------------------------------------------
+
+    private static void result(ObjectNode n, KeyResult r) {
+        text(n, "actor", r.actor());
+        n.put("mode", r.mode().wire());
+        text(n, "workspace", r.workspace());
+        key(n, "key", r.key());
+        if (r.targetKey() != null) {
+            key(n, "target_key", r.targetKey());
+        }
+        text(n, "type", r.type() == null ? null : r.type().wire());
+        side(n, "source", r.source());
+        side(n, "target", r.target());
+        n.put("read_at_ms", r.readAtMs());
+        n.put("status", r.status().wire());
+        text(n, "reason", r.reason() == null ? null : r.reason().wire());
+        text(n, "message", r.message());
+        n.put("at_ms", r.atMs());
+        text(n, "key_offset", r.keyOffset());
+    }
+
+    private static KeyResult result(JsonNode n) throws BadRecordException {
+        try {
+            String reason = opt(n, "reason");
+            RedisKey target = n.has("target_key") || n.has("target_key_b64") ? reqKey(n, "target_key") : null;
+            return new KeyResult(req(n, "run"), opt(n, "actor"), Mode.of(req(n, "mode")), opt(n, "workspace"),
+                    reqKey(n, "key"), target, side(n, "source"), side(n, "target"), n.path("read_at_ms").asLong(),
+                    Status.of(req(n, "status")), reason == null ? null : SkipReason.of(reason), opt(n, "message"),
+                    n.path("at_ms").asLong(), opt(n, "key_offset"));
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("bad result record: " + e.getMessage());
+        }
+    }
+
+    private static void side(ObjectNode n, String prefix, Side s) {
+        text(n, prefix + "_type", s.type() == null ? null : s.type().wire());
+        n.put(prefix + "_size", s.size());
+        text(n, prefix + "_sha256", s.sha256());
+        n.put(prefix + "_ttl_ms", s.ttlMs());
+    }
+
+    private static Side side(JsonNode n, String prefix) {
+        String type = opt(n, prefix + "_type");
+        if (type == null) {
+            return Side.ABSENT;
+        }
+        return new Side(KeyType.of(type), n.path(prefix + "_size").asLong(-1), opt(n, prefix + "_sha256"),
+                n.path(prefix + "_ttl_ms").asLong(-2));
+    }
+
+    private static ObjectNode header(String kind, String run) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("v", VERSION);
+        n.put("record", kind);
+        n.put("run", run);
+        return n;
+    }
+
+    private static void key(ObjectNode n, String field, RedisKey key) {
+        if (key.isUtf8()) {
+            n.put(field, key.display());
+        } else {
+            n.put(field + "_b64", Base64.getEncoder().encodeToString(key.unsafeBytes()));
+            n.put(field, key.display());
+        }
+    }
+
+    private static RedisKey reqKey(JsonNode n, String field) throws BadRecordException {
+        JsonNode b64 = n.get(field + "_b64");
+        if (b64 != null && b64.isTextual()) {
+            try {
+                return RedisKey.of(Base64.getDecoder().decode(b64.asText()));
+            } catch (IllegalArgumentException e) {
+                throw new BadRecordException("'" + field + "_b64' is not base64");
+            }
+        }
+        String text = req(n, field);
+        if (text.isEmpty()) {
+            throw new BadRecordException("'" + field + "' is empty");
+        }
+        return RedisKey.of(text);
+    }
+
+    private static void text(ObjectNode n, String field, String value) {
+        if (value != null) {
+            n.put(field, value);
+        }
+    }
+
+    private static String req(JsonNode n, String field) throws BadRecordException {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new BadRecordException("missing '" + field + "'");
+        }
+        return v.asText();
+    }
+
+    private static String opt(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    private static JsonNode parse(byte[] data, String kind) throws BadRecordException {
+        if (data == null || data.length == 0) {
+            throw new BadRecordException("empty record");
+        }
+        JsonNode n;
+        try {
+            n = MAPPER.readTree(data);
+        } catch (IOException e) {
+            throw new BadRecordException("not JSON");
+        }
+        if (n == null || !n.isObject()) {
+            throw new BadRecordException("not a JSON object");
+        }
+        if (n.path("v").asInt() != VERSION || !kind.equals(n.path("record").asText())) {
+            throw new BadRecordException("not a keyferry " + kind + " record (v " + VERSION + ")");
+        }
+        return n;
+    }
+
+    private static byte[] bytes(ObjectNode n) {
+        try {
+            return MAPPER.writeValueAsBytes(n);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An empty object for report lines, from the same mapper. */
+    public static ObjectNode reportNode() {
+        return MAPPER.createObjectNode();
+    }
+
+    public static String string(byte[] data) {
+        return new String(data, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,254 @@
+package io.keyferry.redis;
+
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.hash.Canonical;
+import io.keyferry.core.hash.KeyValue;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.RedisKey;
+import io.lettuce.core.KeyScanArgs;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Redis endpoint as the roles see it: atomic snapshots of a key, atomic create-if-absent
+ * writes, SCAN pages and a ping. Values are bytes end to end (Lettuce's byte-array codec).
+ */
+public final class RedisStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
+    private static final Script READ = Script.load("read.lua");
+    private static final Script CREATE = Script.load("create.lua");
+
+    private final RedisEndpoint endpoint;
+    private final RedisClient client;
+    private final StatefulRedisConnection<byte[], byte[]> connection;
+    private final RedisCommands<byte[], byte[]> redis;
+
+    private RedisStore(RedisEndpoint endpoint, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection) {
+        this.endpoint = endpoint;
+        this.client = client;
+        this.connection = connection;
+        this.redis = connection.sync();
+    }
+
+    /** Connects and checks the server answers; the error names the option and never the password. */
+    public static RedisStore connect(RedisEndpoint endpoint) {
+        if (endpoint.cluster()) {
+            throw new UnsupportedOperationException(endpoint.option() + "-cluster: Redis Cluster is not supported yet");
+        }
+        RedisURI uri = RedisURI.create(endpoint.uri());
+        uri.setTimeout(Duration.ofSeconds(10));
+        RedisClient client = RedisClient.create(uri);
+        try {
+            StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+            LOG.debug("connected to {}", endpoint.redacted());
+            return new RedisStore(endpoint, client, c);
+        } catch (RuntimeException e) {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+            throw new RedisUnavailableException(endpoint.option() + ": cannot connect to " + endpoint.redacted()
+                    + ": " + RedisEndpoint.redact(rootMessage(e)), e);
+        }
+    }
+
+    public RedisEndpoint endpoint() {
+        return endpoint;
+    }
+
+    public long pingMillis() {
+        long t0 = System.nanoTime();
+        redis.ping();
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** Type, TTL and whole value of {@code key}, read in one atomic step. */
+    public Snapshot read(RedisKey key) {
+        long at = System.currentTimeMillis();
+        List<Object> reply = eval(READ, key.unsafeBytes());
+        String type = text(reply.get(0));
+        if ("none".equals(type)) {
+            return Snapshot.absent(at);
+        }
+        KeyType t = Canonical.typeOf(type);
+        long ttl = (Long) reply.get(1);
+        if (reply.size() < 3) {
+            return new Snapshot(t, null, ttl, at);
+        }
+        return new Snapshot(t, value(t, reply.get(2)), ttl, at);
+    }
+
+    /**
+     * Creates {@code key} with {@code value} and TTL only if it does not exist, atomically.
+     *
+     * @return false when the key already existed (it is left untouched)
+     */
+    public boolean createIfAbsent(RedisKey key, KeyValue value, long ttlMs) {
+        List<byte[]> args = new ArrayList<>();
+        args.add(bytes(value.type().wire()));
+        args.add(bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
+        if (value instanceof KeyValue.StringValue s) {
+            args.add(s.value());
+        } else if (value instanceof KeyValue.HashValue h) {
+            h.fields().forEach(f -> {
+                args.add(f.name());
+                args.add(f.value());
+            });
+        } else if (value instanceof KeyValue.ListValue l) {
+            args.addAll(l.items());
+        } else if (value instanceof KeyValue.SetValue s) {
+            args.addAll(s.members());
+        } else if (value instanceof KeyValue.ZSetValue z) {
+            z.members().forEach(m -> {
+                args.add(bytes(Canonical.score(m.score())));
+                args.add(m.member());
+            });
+        }
+        Long created = evalInteger(CREATE, key.unsafeBytes(), args.toArray(new byte[0][]));
+        return created != null && created == 1L;
+    }
+
+    /** One SCAN page. {@code match} and {@code type} may be null. */
+    public ScanPage scan(String cursor, String match, KeyType type, int count) {
+        KeyScanArgs args = KeyScanArgs.Builder.limit(count);
+        if (match != null) {
+            args.match(match.getBytes(StandardCharsets.UTF_8));
+        }
+        if (type != null) {
+            args.type(type.wire());
+        }
+        KeyScanCursor<byte[]> page = redis.scan(ScanCursor.of(cursor), args);
+        List<RedisKey> keys = new ArrayList<>(page.getKeys().size());
+        page.getKeys().forEach(k -> keys.add(RedisKey.of(k)));
+        return new ScanPage(keys, page.isFinished() ? "0" : page.getCursor());
+    }
+
+    /** The raw commands, for tests and tools that need something the store does not offer. */
+    public RedisCommands<byte[], byte[]> commands() {
+        return redis;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------
+
+    private List<Object> eval(Script script, byte[] key, byte[]... args) {
+        try {
+            return redis.evalsha(script.sha, ScriptOutputType.MULTI, new byte[][] {key}, args);
+        } catch (RedisNoScriptException e) {
+            return redis.eval(script.body, ScriptOutputType.MULTI, new byte[][] {key}, args);
+        }
+    }
+
+    private Long evalInteger(Script script, byte[] key, byte[]... args) {
+        try {
+            return redis.evalsha(script.sha, ScriptOutputType.INTEGER, new byte[][] {key}, args);
+        } catch (RedisNoScriptException e) {
+            return redis.eval(script.body, ScriptOutputType.INTEGER, new byte[][] {key}, args);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static KeyValue value(KeyType type, Object raw) {
+        switch (type) {
+            case STRING:
+                return new KeyValue.StringValue((byte[]) raw);
+            case HASH: {
+                List<Object> l = (List<Object>) raw;
+                List<KeyValue.Field> fields = new ArrayList<>(l.size() / 2);
+                for (int i = 0; i + 1 < l.size(); i += 2) {
+                    fields.add(new KeyValue.Field((byte[]) l.get(i), (byte[]) l.get(i + 1)));
+                }
+                return new KeyValue.HashValue(fields);
+            }
+            case LIST:
+                return new KeyValue.ListValue(elements(raw));
+            case SET:
+                return new KeyValue.SetValue(elements(raw));
+            case ZSET: {
+                List<Object> l = (List<Object>) raw;
+                List<KeyValue.Scored> members = new ArrayList<>(l.size() / 2);
+                for (int i = 0; i + 1 < l.size(); i += 2) {
+                    members.add(new KeyValue.Scored((byte[]) l.get(i), parseScore(text(l.get(i + 1)))));
+                }
+                return new KeyValue.ZSetValue(members);
+            }
+            default:
+                return null;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<byte[]> elements(Object raw) {
+        List<Object> l = (List<Object>) raw;
+        List<byte[]> out = new ArrayList<>(l.size());
+        l.forEach(o -> out.add((byte[]) o));
+        return out;
+    }
+
+    static double parseScore(String s) {
+        return switch (s) {
+            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
+            case "-inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(s);
+        };
+    }
+
+    private static String text(Object o) {
+        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private record Script(byte[] body, String sha) {
+        static Script load(String name) {
+            try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
+                if (in == null) {
+                    throw new IllegalStateException("missing script " + name);
+                }
+                byte[] body = in.readAllBytes();
+                return new Script(body, sha1(body));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read script " + name, e);
+            }
+        }
+
+        private static String sha1(byte[] body) {
+            try {
+                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(body));
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.keyferry.redis;
+
+import io.keyferry.core.hash.Canonical;
+import io.keyferry.core.hash.KeyValue;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.Side;
+
+/**
+ * A key as read at one moment.
+ *
+ * @param type     null when the key does not exist
+ * @param value    null when absent, or when the type has no struct form here yet
+ * @param ttlMs    remaining TTL in ms, -1 persistent, -2 absent
+ * @param readAtMs wall-clock time of the read, to age the TTL later
+ */
+public record Snapshot(KeyType type, KeyValue value, long ttlMs, long readAtMs) {
+    public static Snapshot absent(long readAtMs) {
+        return new Snapshot(null, null, -2, readAtMs);
+    }
+
+    public boolean exists() {
+        return type != null;
+    }
+
+    /** Size and canonical hash; an absent key gives {@link Side#ABSENT}. */
+    public Side side() {
+        if (!exists()) {
+            return Side.ABSENT;
+        }
+        if (value == null) {
+            return new Side(type, -1, null, ttlMs);
+        }
+        return Canonical.side(value, ttlMs);
+    }
+
+    /** The TTL left now, aged from the read; -1 when persistent. */
+    public long ttlLeftAt(long nowMs) {
+        return ttlMs < 0 ? ttlMs : ttlMs - (nowMs - readAtMs);
+    }
+}
