@@ -19,6 +19,12 @@ public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint targ
         if (mode == Mode.EXECUTE && (actor == null || actor.isBlank())) {
             throw new ConfigException("--actor", "is required with --execute (who runs this migration)");
         }
+        if (onConflict == ConflictPolicy.REPLACE_IF_DIFFERENT) {
+            throw new ConfigException("--on-conflict", "replace-if-different is not available in this version yet; use skip");
+        }
+        if (copy == CopyMode.DUMP) {
+            throw new ConfigException("--copy", "dump is not available in this version yet; use struct");
+        }
         if (maxValueBytes < 0) {
             throw new ConfigException("--max-value-bytes", "must not be negative");
         }

@@ -44,7 +44,7 @@ public record Summary(String run, long scanned, Map<Status, Long> statuses, Map<
         sb.append(String.format(Locale.ROOT, "  errors %d, copy_mismatch %d, mismatches %d, source_changed %d, match %d%n",
                 count(Status.ERROR), count(Status.COPY_MISMATCH), mismatches(), count(Verdict.SOURCE_CHANGED),
                 count(Verdict.MATCH)));
-        sb.append(line());
+        sb.append(line()).append(System.lineSeparator());
         return sb.toString();
     }
 

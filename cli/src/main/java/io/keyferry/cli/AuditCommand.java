@@ -1,0 +1,45 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.RunId;
+import io.keyferry.core.model.Verdict;
+import io.keyferry.core.report.AuditLine;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.verifier.AuditTopic;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Prints a run's audit records as lines: verdict, status, key -> target key, type, sizes and "
+                + "short hashes. With --follow it keeps printing new ones until interrupted.")
+final class AuditCommand implements Callable<Integer> {
+    @ArgGroup(validate = false, heading = "%nRun%n")
+    Options.RunArgs runArgs = new Options.RunArgs();
+    @Option(names = "--mismatches", description = "Only mismatch verdicts. Env: KEYFERRY_MISMATCHES.")
+    boolean mismatches;
+    @Option(names = "--follow", description = "Keep following new records. Env: KEYFERRY_FOLLOW.")
+    boolean follow;
+    @ArgGroup(validate = false, heading = "%nKafka%n")
+    Options.KafkaArgs kafka = new Options.KafkaArgs();
+    @Mixin
+    Options.CommonArgs common;
+
+    @Override
+    public Integer call() {
+        String run = RunId.check(runArgs.run);
+        var settings = kafka.settings();
+        try (Session session = new Session()) {
+            KafkaClients clients = session.kafka(settings);
+            new AuditTopic(clients).forEach(run, a -> {
+                if (!mismatches || a.verdict() == Verdict.MISMATCH) {
+                    System.out.println(AuditLine.format(a));
+                    System.out.flush();
+                }
+            }, follow, session::stopping);
+            return Errors.OK;
+        }
+    }
+}

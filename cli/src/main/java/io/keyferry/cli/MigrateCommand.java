@@ -1,0 +1,62 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.config.MigrateConfig;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.config.RunId;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.migrator.MigratorApp;
+import io.keyferry.migrator.StoreKeyMigrator;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "The migrator role (a Kafka Streams app): copies each referenced key to the target, or in "
+                + "dry-run says what it would do, and emits one result per key. Start more replicas with the same "
+                + "--run to scale out; it runs until stopped (Ctrl-C, SIGTERM).")
+final class MigrateCommand implements Callable<Integer> {
+    @ArgGroup(validate = false, heading = "%nRun%n")
+    Options.RunArgs runArgs = new Options.RunArgs();
+    @ArgGroup(validate = false, heading = "%nSource Redis%n")
+    Options.SourceRedisArgs source = new Options.SourceRedisArgs();
+    @ArgGroup(validate = false, heading = "%nTarget Redis%n")
+    Options.TargetRedisArgs target = new Options.TargetRedisArgs();
+    @ArgGroup(validate = false, heading = "%nMigration%n")
+    Options.MigrateArgs migrate = new Options.MigrateArgs();
+    @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
+            description = "Keys per second for the whole run (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+    double rps;
+    @ArgGroup(validate = false, heading = "%nKafka%n")
+    Options.KafkaArgs kafka = new Options.KafkaArgs();
+    @Mixin
+    Options.CommonArgs common;
+
+    @Override
+    public Integer call() throws Exception {
+        String run = RunId.check(runArgs.run);
+        RedisEndpoint src = source.endpoint();
+        RedisEndpoint dst = target.endpoint();
+        MigrateConfig config = migrate.config(run, src, dst, rps);
+        KafkaSettings settings = kafka.settings();
+        try (Session session = new Session()) {
+            var s = session.redis(src);
+            var t = session.redis(dst);
+            KafkaClients clients = session.kafka(settings);
+            MigratorApp app = session.own(new MigratorApp(config, clients, new StoreKeyMigrator(config, s, t), settings.stateDir()));
+            app.start();
+            System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
+            while (!session.stopping() && !app.awaitStop(200, TimeUnit.MILLISECONDS)) {
+                // waiting for a signal or a fatal error
+            }
+            if (app.failure() != null) {
+                throw new IllegalStateException("the migrator stopped: " + Errors.message(app.failure()), app.failure());
+            }
+            return Errors.OK;
+        }
+    }
+}

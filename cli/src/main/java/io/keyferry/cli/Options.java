@@ -1,0 +1,249 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.ConfigException;
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.config.MigrateConfig;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.config.ScanConfig;
+import io.keyferry.core.config.VerifyConfig;
+import io.keyferry.core.model.ConflictPolicy;
+import io.keyferry.core.model.CopyMode;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.rules.RenameRules;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * The option groups the commands mix in. Each turns its raw strings into a validated config
+ * record once, at start-up, with errors that name the option; nothing here connects to anything.
+ */
+public final class Options {
+    private Options() {
+    }
+
+    public static final class CommonArgs {
+        @Option(names = "--stacktrace", description = "Print the full stack trace of a failure. Env: KEYFERRY_STACKTRACE.")
+        boolean stacktrace;
+    }
+
+    public static final class RunArgs {
+        @Option(names = "--run", paramLabel = "ID", description = "Names the run; every record carries it. "
+                + "The same id resumes, a new id starts over. Env: KEYFERRY_RUN.")
+        String run;
+    }
+
+    public static final class SourceRedisArgs {
+        @Option(names = "--source", paramLabel = "URL", description = "Source Redis: redis://[user:password@]host[:port][/db], "
+                + "or rediss:// for TLS. Env: KEYFERRY_SOURCE.")
+        String source;
+
+        @Option(names = "--source-cluster", description = "The source is a Redis Cluster. Env: KEYFERRY_SOURCE_CLUSTER.")
+        boolean sourceCluster;
+
+        RedisEndpoint endpoint() {
+            return RedisEndpoint.parse("--source", source, sourceCluster);
+        }
+    }
+
+    public static final class TargetRedisArgs {
+        @Option(names = "--target", paramLabel = "URL", description = "Target Redis URL (may be the source itself, "
+                + "for a schema migration in place). Env: KEYFERRY_TARGET.")
+        String target;
+
+        @Option(names = "--target-cluster", description = "The target is a Redis Cluster. Env: KEYFERRY_TARGET_CLUSTER.")
+        boolean targetCluster;
+
+        RedisEndpoint endpoint() {
+            return RedisEndpoint.parse("--target", target, targetCluster);
+        }
+    }
+
+    public static final class KafkaArgs {
+        @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka brokers. "
+                + "Without it, an embedded single-node broker keeps its data under --state-dir. Env: KEYFERRY_BOOTSTRAP_SERVERS.")
+        String bootstrapServers;
+
+        @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "keyferry",
+                description = "Topics are <prefix>.keys, .results, .audit, .progress, .backup. "
+                        + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_TOPIC_PREFIX.")
+        String topicPrefix;
+
+        @Option(names = "--partitions", paramLabel = "N", defaultValue = "12",
+                description = "Partitions of topics keyferry creates (the most migrator replicas that can share a run). "
+                        + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_PARTITIONS.")
+        int partitions;
+
+        @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (SASL, TLS) "
+                + "passed to every client. Env: KEYFERRY_KAFKA_CONFIG.")
+        Path kafkaConfig;
+
+        @Option(names = "--state-dir", paramLabel = "DIR", defaultValue = "./.keyferry",
+                description = "Local state: the embedded broker's data and the migrator's Streams state. "
+                        + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_STATE_DIR.")
+        Path stateDir;
+
+        KafkaSettings settings() {
+            Map<String, String> props = new HashMap<>();
+            if (kafkaConfig != null) {
+                Properties p = new Properties();
+                try (InputStream in = Files.newInputStream(kafkaConfig)) {
+                    p.load(in);
+                } catch (IOException e) {
+                    throw new ConfigException("--kafka-config", "cannot read " + kafkaConfig + ": " + e.getMessage());
+                }
+                p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+            }
+            return new KafkaSettings(bootstrapServers, topicPrefix, partitions, props, stateDir);
+        }
+    }
+
+    public static final class ScanArgs {
+        @Option(names = "--match", paramLabel = "GLOB", description = "SCAN MATCH pattern; repeatable. Default: every key. "
+                + "Env: KEYFERRY_MATCH.")
+        List<String> matches = new ArrayList<>();
+
+        @Option(names = "--type", paramLabel = "T", description = "Only keys of this type (string, hash, list, set, zset, "
+                + "stream); repeatable. Env: KEYFERRY_TYPE.")
+        List<String> types = new ArrayList<>();
+
+        @Option(names = "--key", paramLabel = "K", description = "An explicit key (instead of SCAN); repeatable. Env: KEYFERRY_KEY.")
+        List<String> keys = new ArrayList<>();
+
+        @Option(names = "--keys-file", paramLabel = "FILE", description = "Explicit keys, one a line (UTF-8). Env: KEYFERRY_KEYS_FILE.")
+        Path keysFile;
+
+        @Option(names = "--max-keys", paramLabel = "N", defaultValue = "0",
+                description = "Publish at most N key references (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_MAX_KEYS.")
+        long maxKeys;
+
+        @Option(names = "--batch", paramLabel = "N", defaultValue = "1000",
+                description = "SCAN COUNT, and the page between checkpoints. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_BATCH.")
+        int batch;
+
+        @Option(names = "--workspace", paramLabel = "W", description = "Scope label of this scan; keys whose captured or "
+                + "derived {workspace_id} differs are skipped. Env: KEYFERRY_WORKSPACE.")
+        String workspace;
+
+        ScanConfig config(String run, RedisEndpoint source, double rps) {
+            Set<KeyType> t = EnumSet.noneOf(KeyType.class);
+            for (String type : types) {
+                try {
+                    t.add(KeyType.of(type.trim().toLowerCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("--type", "'" + type + "' is not one of string, hash, list, set, zset, stream");
+                }
+            }
+            List<RedisKey> explicit = new ArrayList<>();
+            keys.forEach(k -> explicit.add(RedisKey.of(k)));
+            if (keysFile != null) {
+                try {
+                    for (String line : Files.readAllLines(keysFile, StandardCharsets.UTF_8)) {
+                        if (!line.isEmpty()) {
+                            explicit.add(RedisKey.of(line));
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new ConfigException("--keys-file", "cannot read " + keysFile + ": " + e.getMessage());
+                }
+                if (explicit.isEmpty()) {
+                    throw new ConfigException("--keys-file", keysFile + " holds no keys");
+                }
+            }
+            for (String m : matches) {
+                if (m.isEmpty()) {
+                    throw new ConfigException("--match", "must not be empty");
+                }
+            }
+            return new ScanConfig(run, source, matches, t, explicit, maxKeys, batch, workspace, rps, null);
+        }
+    }
+
+    public static final class MigrateArgs {
+        @Option(names = "--dry-run", description = "Read both sides and write nothing (the default). Env: KEYFERRY_DRY_RUN.")
+        boolean dryRun;
+
+        @Option(names = "--execute", description = "Write the target. Needs --actor. Env: KEYFERRY_EXECUTE.")
+        boolean execute;
+
+        @Option(names = "--actor", paramLabel = "NAME", description = "Who runs this migration; recorded on every audit record. "
+                + "Env: KEYFERRY_ACTOR.")
+        String actor;
+
+        @Option(names = "--rename", paramLabel = "'FROM -> TO'", description = "Rename rule; repeatable, first match wins. "
+                + "{name} matches one or more characters other than ':', {name*} anything. Env: KEYFERRY_RENAME.")
+        List<String> renames = new ArrayList<>();
+
+        @Option(names = "--on-conflict", paramLabel = "POLICY", defaultValue = "skip",
+                description = "skip: never touch an existing target key; replace-if-different. Default: ${DEFAULT-VALUE}. "
+                        + "Env: KEYFERRY_ON_CONFLICT.")
+        String onConflict;
+
+        @Option(names = "--copy", paramLabel = "MODE", defaultValue = "struct",
+                description = "struct: type-aware reads and writes; dump: DUMP/RESTORE. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_COPY.")
+        String copy;
+
+        @Option(names = "--max-value-bytes", paramLabel = "N", defaultValue = "0",
+                description = "Skip keys bigger than N bytes as too_large (0: no limit). Default: ${DEFAULT-VALUE}. "
+                        + "Env: KEYFERRY_MAX_VALUE_BYTES.")
+        long maxValueBytes;
+
+        Mode mode() {
+            if (dryRun && execute) {
+                throw new ConfigException("--execute", "contradicts --dry-run; give one of them");
+            }
+            return execute ? Mode.EXECUTE : Mode.DRY_RUN;
+        }
+
+        MigrateConfig config(String run, RedisEndpoint source, RedisEndpoint target, double rps) {
+            Mode mode = mode();
+            RenameRules rules;
+            try {
+                rules = RenameRules.parse(renames, Set.of());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--rename", e.getMessage());
+            }
+            ConflictPolicy policy;
+            try {
+                policy = ConflictPolicy.of(onConflict);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--on-conflict", "'" + onConflict + "' is not skip or replace-if-different");
+            }
+            CopyMode copyMode;
+            try {
+                copyMode = CopyMode.of(copy);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--copy", "'" + copy + "' is not struct or dump");
+            }
+            return new MigrateConfig(run, source, target, mode, actor, rules, policy, copyMode, maxValueBytes, rps);
+        }
+    }
+
+    public static final class VerifyArgs {
+        @Option(names = "--report", paramLabel = "FILE", description = "Write the per-key report: CSV, or JSON lines "
+                + "when FILE ends in .jsonl. Env: KEYFERRY_REPORT.")
+        Path report;
+
+        @Option(names = "--ttl-tolerance-ms", paramLabel = "MS", defaultValue = "1000",
+                description = "How far a copied key's TTL may be from the source's. Default: ${DEFAULT-VALUE}. "
+                        + "Env: KEYFERRY_TTL_TOLERANCE_MS.")
+        long ttlToleranceMs;
+
+        VerifyConfig config(String run, RedisEndpoint source, RedisEndpoint target, boolean untilComplete) {
+            return new VerifyConfig(run, source, target, report, untilComplete, ttlToleranceMs);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.config.MigrateConfig;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.config.RunId;
+import io.keyferry.core.config.ScanConfig;
+import io.keyferry.core.config.VerifyConfig;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.migrator.MigratorApp;
+import io.keyferry.migrator.StoreKeyMigrator;
+import io.keyferry.producer.Scanner;
+import io.keyferry.verifier.VerifierApp;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Scan, migrate and verify in one process, for a one-machine job; ends with the summary "
+                + "(and the report) once every key has a verdict. Without --bootstrap-servers it starts an "
+                + "embedded Kafka broker under --state-dir, so a killed run started again with the same --run resumes.")
+final class RunCommand implements Callable<Integer> {
+    @ArgGroup(validate = false, heading = "%nRun%n")
+    Options.RunArgs runArgs = new Options.RunArgs();
+    @ArgGroup(validate = false, heading = "%nSource Redis%n")
+    Options.SourceRedisArgs source = new Options.SourceRedisArgs();
+    @ArgGroup(validate = false, heading = "%nTarget Redis%n")
+    Options.TargetRedisArgs target = new Options.TargetRedisArgs();
+    @ArgGroup(validate = false, heading = "%nKey selection%n")
+    Options.ScanArgs scan = new Options.ScanArgs();
+    @ArgGroup(validate = false, heading = "%nMigration%n")
+    Options.MigrateArgs migrate = new Options.MigrateArgs();
+    @ArgGroup(validate = false, heading = "%nVerification%n")
+    Options.VerifyArgs verify = new Options.VerifyArgs();
+    @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
+            description = "Keys per second for the migrator (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+    double rps;
+    @Option(names = "--scan-rps", paramLabel = "N", defaultValue = "0",
+            description = "Key references per second for the scanner (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_SCAN_RPS.")
+    double scanRps;
+    @ArgGroup(validate = false, heading = "%nKafka%n")
+    Options.KafkaArgs kafka = new Options.KafkaArgs();
+    @Mixin
+    Options.CommonArgs common;
+
+    @Override
+    public Integer call() throws Exception {
+        String run = RunId.check(runArgs.run);
+        RedisEndpoint src = source.endpoint();
+        RedisEndpoint dst = target.endpoint();
+        ScanConfig scanConfig = scan.config(run, src, scanRps);
+        MigrateConfig migrateConfig = migrate.config(run, src, dst, rps);
+        VerifyConfig verifyConfig = verify.config(run, src, dst, true);
+        KafkaSettings settings = kafka.settings();
+        try (Session session = new Session()) {
+            // Each role gets its own connections, as it would in its own process.
+            var scanSource = session.redis(src);
+            var migrateSource = session.redis(src);
+            var migrateTarget = session.redis(dst);
+            var verifySource = session.redis(src);
+            var verifyTarget = session.redis(dst);
+            KafkaClients clients = session.kafka(settings);
+            System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
+
+            MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
+                    new StoreKeyMigrator(migrateConfig, migrateSource, migrateTarget), settings.stateDir()));
+            migrator.start();
+
+            AtomicReference<Throwable> scanFailure = new AtomicReference<>();
+            Scanner scanner = new Scanner(scanConfig, scanSource, clients);
+            Thread scanThread = new Thread(() -> {
+                try {
+                    scanner.run(session::stopping);
+                } catch (Throwable t) {
+                    scanFailure.set(t);
+                }
+            }, "keyferry-scan");
+            scanThread.start();
+
+            VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget));
+            boolean complete = verifier.run(
+                    () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);
+            session.stop();
+            scanThread.join();
+            if (scanFailure.get() != null) {
+                throw new IllegalStateException("the scanner failed: " + Errors.message(scanFailure.get()), scanFailure.get());
+            }
+            if (migrator.failure() != null) {
+                throw new IllegalStateException("the migrator failed: " + Errors.message(migrator.failure()), migrator.failure());
+            }
+            if (!complete) {
+                System.out.printf("run %s stopped before it was complete; run it again with --run %s to resume%n", run, run);
+                return Errors.USAGE;
+            }
+            return Reporting.finish(clients, run, verifyConfig.report());
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Topics;
+import io.keyferry.redis.RedisStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What one command opens — Redis stores, the broker, the roles — closed in reverse order on
+ * return and from a shutdown hook on SIGTERM/Ctrl-C, so nothing is left running.
+ */
+final class Session implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+
+    private final Deque<AutoCloseable> open = new ArrayDeque<>();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    private final Thread hook;
+
+    Session() {
+        // On SIGTERM/Ctrl-C: ask the command to stop, give it time to finish its current batch and
+        // close in order, and only then close whatever it left open.
+        hook = new Thread(() -> {
+            stopping.set(true);
+            try {
+                finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            close();
+        }, "keyferry-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    boolean stopping() {
+        return stopping.get();
+    }
+
+    void stop() {
+        stopping.set(true);
+    }
+
+    <T extends AutoCloseable> T own(T resource) {
+        synchronized (open) {
+            open.push(resource);
+        }
+        return resource;
+    }
+
+    RedisStore redis(RedisEndpoint endpoint) {
+        return own(RedisStore.connect(endpoint));
+    }
+
+    /**
+     * Kafka clients for the given settings, after making sure the run's topics exist: the given
+     * brokers; else an embedded broker another keyferry process already runs on this state dir;
+     * else a new embedded broker, owned (and stopped) by this command.
+     */
+    KafkaClients kafka(KafkaSettings settings) {
+        String bootstrap = settings.bootstrapServers();
+        if (bootstrap == null) {
+            Optional<String> running = EmbeddedBroker.runningAt(settings.stateDir().resolve("kafka"));
+            if (running.isPresent()) {
+                bootstrap = running.get();
+                LOG.info("using the embedded broker already running on {}", settings.stateDir());
+            } else {
+                LOG.info("starting an embedded Kafka broker under {}", settings.stateDir());
+                bootstrap = own(EmbeddedBroker.start(settings.stateDir().resolve("kafka"))).bootstrapServers();
+            }
+        }
+        KafkaClients clients = new KafkaClients(settings, bootstrap);
+        try (Admin admin = clients.admin()) {
+            Topics.ensure(admin, settings);
+        }
+        return clients;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            closeAll();
+        } finally {
+            finished.countDown();
+        }
+    }
+
+    private void closeAll() {
+        synchronized (open) {
+            while (!open.isEmpty()) {
+                AutoCloseable c = open.pop();
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.warn("while closing {}: {}", c.getClass().getSimpleName(), RedisEndpoint.redact(String.valueOf(e.getMessage())));
+                }
+            }
+        }
+        if (Thread.currentThread() != hook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.keyferry.kafka;
+
+import io.keyferry.core.config.KafkaSettings;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Client settings shared by every role: where the broker is, the user's pass-through properties
+ * (SASL/TLS), and the durability keyferry insists on (idempotent producers, acks=all,
+ * read_committed consumers).
+ */
+public final class KafkaClients {
+    private final KafkaSettings settings;
+    private final String bootstrap;
+
+    public KafkaClients(KafkaSettings settings, String bootstrap) {
+        this.settings = settings;
+        this.bootstrap = bootstrap;
+    }
+
+    public KafkaSettings settings() {
+        return settings;
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public String topic(String name) {
+        return settings.topic(name);
+    }
+
+    /** Bootstrap plus the user's properties; what every client starts from. */
+    public Map<String, Object> common() {
+        Map<String, Object> p = new HashMap<>(settings.clientProperties());
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return p;
+    }
+
+    public Admin admin() {
+        return Admin.create(common());
+    }
+
+    public KafkaProducer<byte[], byte[]> producer(String clientId) {
+        Map<String, Object> p = producerConfig(clientId);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** A transactional producer: the verifier's verdicts and offsets commit together. */
+    public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
+        Map<String, Object> p = producerConfig(clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    public Map<String, Object> producerConfig(String clientId) {
+        Map<String, Object> p = common();
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        return p;
+    }
+
+    /** A consumer that sees only committed records; {@code groupId} null for a group-less reader. */
+    public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        Map<String, Object> p = common();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        if (groupId != null) {
+            p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        }
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The Streams application id (and consumer group) of a run's migrator replicas. */
+    public String migratorApplicationId(String run) {
+        return settings.topicPrefix() + "-migrate-" + run;
+    }
+
+    public String verifierGroupId(String run) {
+        return settings.topicPrefix() + "-verify-" + run;
+    }
+}

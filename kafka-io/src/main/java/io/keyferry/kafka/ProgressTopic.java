@@ -1,0 +1,62 @@
+package io.keyferry.kafka;
+
+import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.ScanProgress;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Reads and writes scan checkpoints and end-of-scan records on the compacted progress topic. */
+public final class ProgressTopic {
+    private final KafkaClients clients;
+    private final String topic;
+
+    public ProgressTopic(KafkaClients clients) {
+        this.clients = clients;
+        this.topic = clients.topic(Topics.PROGRESS);
+    }
+
+    /** The latest state of every scanner of {@code run}, read from the start of the topic to its end. */
+    public Map<String, ScanProgress> scanners(String run) {
+        Map<String, ScanProgress> latest = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-progress-reader")) {
+            List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(30));
+            List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.value() == null) {
+                        continue;
+                    }
+                    try {
+                        ScanProgress p = Json.decodeProgress(r.value());
+                        if (p.run().equals(run)) {
+                            latest.put(p.scanner(), p);
+                        }
+                    } catch (BadRecordException e) {
+                        // someone else's record on our topic: not ours to interpret
+                    }
+                }
+            }
+        }
+        return latest;
+    }
+
+    /** Writes {@code p} and waits for Kafka's acknowledgement. */
+    public void write(KafkaProducer<byte[], byte[]> producer, ScanProgress p) {
+        byte[] key = ScanProgress.recordKey(p.run(), p.scanner()).getBytes(StandardCharsets.UTF_8);
+        Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(p))));
+    }
+}

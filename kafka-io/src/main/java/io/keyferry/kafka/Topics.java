@@ -1,0 +1,101 @@
+package io.keyferry.kafka;
+
+import io.keyferry.core.config.KafkaSettings;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** The run's topics: names, shapes, and their creation. */
+public final class Topics {
+    public static final String KEYS = "keys";
+    public static final String RESULTS = "results";
+    public static final String AUDIT = "audit";
+    public static final String PROGRESS = "progress";
+    public static final String BACKUP = "backup";
+    public static final String DLQ = "dlq";
+
+    private static final Logger LOG = LoggerFactory.getLogger(Topics.class);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private Topics() {
+    }
+
+    /**
+     * Creates whichever of the run's topics are missing, then waits until every partition of
+     * every one of them answers a latest-offset query. That wait is the guard against
+     * KAFKA-15591, where the first batch produced right after creation can be lost silently.
+     */
+    public static void ensure(Admin admin, KafkaSettings s) {
+        short rf = 1;
+        try {
+            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
+            rf = (short) Math.min(3, Math.max(1, brokers));
+            List<NewTopic> wanted = new ArrayList<>();
+            wanted.add(new NewTopic(s.topic(KEYS), s.partitions(), rf));
+            wanted.add(new NewTopic(s.topic(RESULTS), s.partitions(), rf));
+            wanted.add(new NewTopic(s.topic(AUDIT), s.partitions(), rf));
+            wanted.add(new NewTopic(s.topic(BACKUP), s.partitions(), rf));
+            wanted.add(new NewTopic(s.topic(DLQ), 1, rf));
+            // Compacted: the latest checkpoint per scanner is all a resume needs.
+            wanted.add(new NewTopic(s.topic(PROGRESS), 1, rf)
+                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+            if (!missing.isEmpty()) {
+                for (NewTopic t : missing) {
+                    try {
+                        admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                        LOG.info("created topic {} ({} partitions)", t.name(), t.numPartitions());
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                }
+            }
+            awaitReady(admin, wanted.stream().map(NewTopic::name).toList());
+        } catch (ExecutionException e) {
+            throw new KafkaUnavailableException("cannot create topics: " + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new KafkaUnavailableException("Kafka did not answer within 30 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted while creating topics", e);
+        }
+    }
+
+    /** Retries latest-offset queries on every partition until all answer (bounded). */
+    public static void awaitReady(Admin admin, List<String> topics) throws InterruptedException {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+                Map<TopicPartition, OffsetSpec> q = new HashMap<>();
+                d.values().forEach(td -> td.partitions().forEach(p ->
+                        q.put(new TopicPartition(td.name(), p.partition()), OffsetSpec.latest())));
+                admin.listOffsets(q).all().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                last = e;
+                Thread.sleep(100);
+            }
+        }
+        throw new KafkaUnavailableException("topics " + topics + " did not become ready: " + last, last);
+    }
+}

@@ -1,0 +1,82 @@
+package io.keyferry.migrator;
+
+import io.keyferry.core.config.MigrateConfig;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Topics;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs the migrator topology as one Kafka Streams application per run: every replica started
+ * with the same --run joins the same application and shares the keys topic's partitions; resume
+ * comes from the offsets Streams commits, exactly once with the results it produced.
+ */
+public final class MigratorApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MigratorApp.class);
+
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir) {
+        Properties p = new Properties();
+        p.putAll(clients.common());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("streams").toString());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
+        p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
+                clients.topic(Topics.DLQ), config.run(), migrator);
+        streams = new KafkaStreams(topology, p);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("migrator stopped: {}", e.toString());
+            failure.compareAndSet(null, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.setStateListener((now, before) -> {
+            LOG.debug("migrator state {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    /** Blocks until the application stops (close, or a fatal error). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStop(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        stopped.countDown();
+    }
+}

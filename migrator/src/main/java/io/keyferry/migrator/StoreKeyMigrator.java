@@ -1,0 +1,105 @@
+package io.keyferry.migrator;
+
+import io.keyferry.core.config.MigrateConfig;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.Side;
+import io.keyferry.core.model.SkipReason;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.rules.RenameRules;
+import io.keyferry.redis.RedisStore;
+import io.keyferry.redis.Snapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The per-key logic over real Redis: rename, read the source, guard, compare with the target,
+ * create the target atomically if absent (execute) or say what would happen (dry-run), read back.
+ */
+public final class StoreKeyMigrator implements KeyMigrator {
+    private static final Logger LOG = LoggerFactory.getLogger(StoreKeyMigrator.class);
+
+    private final MigrateConfig config;
+    private final RedisStore source;
+    private final RedisStore target;
+
+    public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target) {
+        this.config = config;
+        this.source = source;
+        this.target = target;
+    }
+
+    @Override
+    public KeyResult migrate(KeyRef ref, String keyOffset) {
+        RedisKey key = ref.key();
+        Optional<RenameRules.Match> match = config.rules().match(key);
+        if (match.isEmpty()) {
+            return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
+        }
+        RedisKey targetKey = match.get().target(key, Map.of());
+        Snapshot src = null;
+        try {
+            src = source.read(key);
+            if (!src.exists()) {
+                return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
+            }
+            Side srcSide = src.side();
+            if (src.value() == null) {
+                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
+                        "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset);
+            }
+            if (config.maxValueBytes() > 0 && srcSide.size() > config.maxValueBytes()) {
+                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null, keyOffset);
+            }
+            Snapshot dst = target.read(targetKey);
+            Side dstSide = dst.side();
+            if (dst.exists()) {
+                return existing(ref, targetKey, src, srcSide, dstSide, keyOffset);
+            }
+            if (config.mode() == Mode.DRY_RUN) {
+                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.WOULD_COPY, null, null, keyOffset);
+            }
+            long ttl = src.ttlLeftAt(System.currentTimeMillis());
+            if (src.ttlMs() > 0 && ttl <= 0) {
+                // It expired at the source while we were copying: there is nothing left to copy.
+                return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
+            }
+            boolean created = target.createIfAbsent(targetKey, src.value(), ttl);
+            Snapshot back = target.read(targetKey);
+            if (!created) {
+                // An application created it between our look and our write: it is theirs now.
+                return existing(ref, targetKey, src, srcSide, back.side(), keyOffset);
+            }
+            Side backSide = back.side();
+            Status status = srcSide.sameContentAs(backSide) ? Status.COPIED : Status.COPY_MISMATCH;
+            LOG.debug("{} {} -> {} ({} bytes)", status.wire(), key, targetKey, srcSide.size());
+            return result(ref, targetKey, srcSide, backSide, src.readAtMs(), status, null, null, keyOffset);
+        } catch (RuntimeException e) {
+            String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
+            LOG.warn("key {} failed: {}", key, message);
+            Side srcSide = src == null ? Side.ABSENT : src.side();
+            return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
+        }
+    }
+
+    private KeyResult existing(KeyRef ref, RedisKey targetKey, Snapshot src, Side srcSide, Side dstSide, String keyOffset) {
+        if (srcSide.sameContentAs(dstSide)) {
+            return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), Status.ALREADY_MATCH, null, null, keyOffset);
+        }
+        // Under skip, and whenever the types differ, an existing key is never touched.
+        // (replace-if-different is refused at start-up until the backup topic exists.)
+        return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), Status.CONFLICT_SKIPPED, null, null, keyOffset);
+    }
+
+    private KeyResult result(KeyRef ref, RedisKey targetKey, Side src, Side dst, long readAt, Status status,
+                             SkipReason reason, String message, String keyOffset) {
+        return new KeyResult(ref.run(), config.actor(), config.mode(), ref.workspace(), ref.key(), targetKey, src, dst,
+                readAt, status, reason, message, System.currentTimeMillis(), keyOffset);
+    }
+}

@@ -1,0 +1,28 @@
+package io.keyferry.producer;
+
+/** Paces calls to at most {@code perSecond} (0: unlimited) by sleeping, without bursts above a second's worth. */
+final class RateLimiter {
+    private final double perSecond;
+    private long next = System.nanoTime();
+
+    RateLimiter(double perSecond) {
+        this.perSecond = perSecond;
+    }
+
+    void acquire() {
+        if (perSecond <= 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        long interval = (long) (1_000_000_000L / perSecond);
+        next = Math.max(next, now - 1_000_000_000L) + interval;
+        long wait = next - now;
+        if (wait > 0) {
+            try {
+                Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.keyferry.producer;
+
+import io.keyferry.core.config.ScanConfig;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.ProgressTopic;
+import io.keyferry.kafka.Sends;
+import io.keyferry.kafka.Topics;
+import io.keyferry.redis.RedisStore;
+import io.keyferry.redis.ScanPage;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The producer role: walks the source (SCAN passes, or an explicit key list) and publishes one key
+ * reference per key on {@code <prefix>.keys}. After each page is acknowledged by Kafka it writes a
+ * checkpoint, so a scanner killed at any moment resumes from its last page: references may repeat,
+ * none are missed.
+ */
+public final class Scanner {
+    private static final Logger LOG = LoggerFactory.getLogger(Scanner.class);
+
+    private final ScanConfig config;
+    private final RedisStore source;
+    private final KafkaClients clients;
+    private final ProgressTopic progress;
+    private final String scannerId;
+
+    public Scanner(ScanConfig config, RedisStore source, KafkaClients clients) {
+        this.config = config;
+        this.source = source;
+        this.clients = clients;
+        this.progress = new ProgressTopic(clients);
+        this.scannerId = config.scannerId() != null ? config.scannerId() : defaultId(config);
+    }
+
+    /**
+     * The same selection gets the same id, so a restarted scanner finds its own checkpoint, and
+     * two scanners with different selections (e.g. one per workspace) do not share one.
+     */
+    public static String defaultId(ScanConfig c) {
+        StringBuilder sel = new StringBuilder();
+        c.matches().forEach(m -> sel.append("m:").append(m).append('\n'));
+        c.types().stream().map(KeyType::wire).sorted().forEach(t -> sel.append("t:").append(t).append('\n'));
+        c.keys().forEach(k -> sel.append("k:").append(HexFormat.of().formatHex(k.unsafeBytes())).append('\n'));
+        sel.append("max:").append(c.maxKeys());
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(sel.toString().getBytes(StandardCharsets.UTF_8));
+            return (c.workspace() == null ? "all" : c.workspace()) + "-" + HexFormat.of().formatHex(d, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String id() {
+        return scannerId;
+    }
+
+    /** Scans to the end (or until {@code stop} says so) and returns the last progress written. */
+    public ScanProgress run(BooleanSupplier stop) {
+        ScanProgress state = progress.scanners(config.run()).get(scannerId);
+        if (state != null && state.done()) {
+            LOG.info("scan {} of run {} already complete: {} key references", scannerId, config.run(), state.published());
+            return state;
+        }
+        Map<String, String> cursors = new LinkedHashMap<>(state == null ? Map.of() : state.cursors());
+        Map<Integer, Long> lastOffsets = new HashMap<>(state == null ? Map.of() : state.lastOffsets());
+        long published = state == null ? 0 : state.published();
+        if (state != null) {
+            LOG.info("resuming scan {} of run {} after {} key references", scannerId, config.run(), published);
+        }
+        RateLimiter limiter = new RateLimiter(config.rps());
+        String keysTopic = clients.topic(Topics.KEYS);
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer("keyferry-scan-" + config.run() + "-" + scannerId)) {
+            state = checkpoint(producer, cursors, published, false, lastOffsets);
+            for (String pass : passes()) {
+                String cursor = cursors.getOrDefault(pass, "");
+                if ("0".equals(cursor)) {
+                    continue; // this pass finished before the restart
+                }
+                do {
+                    if (stop.getAsBoolean()) {
+                        return state;
+                    }
+                    ScanPage page = page(pass, cursor.isEmpty() ? "0" : cursor);
+                    List<RedisKey> keys = page.keys();
+                    boolean limitHit = false;
+                    if (config.maxKeys() > 0 && published + keys.size() >= config.maxKeys()) {
+                        keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
+                        limitHit = true;
+                    }
+                    List<Future<RecordMetadata>> sends = new ArrayList<>(keys.size());
+                    for (RedisKey k : keys) {
+                        limiter.acquire();
+                        KeyRef ref = new KeyRef(config.run(), k, config.workspace(), scannerId, published + sends.size());
+                        sends.add(producer.send(new ProducerRecord<>(keysTopic, k.bytes(), Json.encode(ref))));
+                    }
+                    producer.flush();
+                    for (Future<RecordMetadata> f : sends) {
+                        RecordMetadata md = Sends.await(f);
+                        lastOffsets.merge(md.partition(), md.offset(), Math::max);
+                    }
+                    published += sends.size();
+                    cursor = page.cursor();
+                    cursors.put(pass, cursor);
+                    if (limitHit) {
+                        passes().forEach(p -> cursors.put(p, "0"));
+                        return finish(producer, cursors, published, lastOffsets);
+                    }
+                    state = checkpoint(producer, cursors, published, false, lastOffsets);
+                    LOG.debug("scan {} page done: {} keys, cursor {}", scannerId, keys.size(), cursor);
+                } while (!"0".equals(cursor));
+            }
+            return finish(producer, cursors, published, lastOffsets);
+        }
+    }
+
+    private ScanProgress finish(KafkaProducer<byte[], byte[]> producer, Map<String, String> cursors, long published,
+                                Map<Integer, Long> lastOffsets) {
+        ScanProgress end = checkpoint(producer, cursors, published, true, lastOffsets);
+        LOG.info("scan {} of run {} complete: {} key references", scannerId, config.run(), published);
+        return end;
+    }
+
+    private ScanProgress checkpoint(KafkaProducer<byte[], byte[]> producer, Map<String, String> cursors, long published,
+                                    boolean done, Map<Integer, Long> lastOffsets) {
+        ScanProgress p = new ScanProgress(config.run(), scannerId, config.workspace(), cursors, published, done,
+                lastOffsets, System.currentTimeMillis());
+        progress.write(producer, p);
+        return p;
+    }
+
+    /** One pass per (match, type) pair, or a single pass over the explicit key list. */
+    private List<String> passes() {
+        if (!config.keys().isEmpty()) {
+            return List.of("keys");
+        }
+        List<String> matches = config.matches().isEmpty() ? java.util.Collections.singletonList(null) : config.matches();
+        List<KeyType> types = config.types().isEmpty() ? java.util.Collections.singletonList(null)
+                : config.types().stream().sorted().toList();
+        List<String> passes = new ArrayList<>();
+        for (int m = 0; m < matches.size(); m++) {
+            for (int t = 0; t < types.size(); t++) {
+                passes.add("m" + m + "t" + t);
+            }
+        }
+        return passes;
+    }
+
+    private ScanPage page(String pass, String cursor) {
+        if (pass.equals("keys")) {
+            int from = Integer.parseInt(cursor);
+            int to = Math.min(config.keys().size(), from + config.batch());
+            return new ScanPage(config.keys().subList(from, to), to >= config.keys().size() ? "0" : Integer.toString(to));
+        }
+        int m = Integer.parseInt(pass.substring(1, pass.indexOf('t')));
+        int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
+        String match = config.matches().isEmpty() ? null : config.matches().get(m);
+        KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
+        return source.scan(cursor, match, type, config.batch());
+    }
+}

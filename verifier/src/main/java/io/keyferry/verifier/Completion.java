@@ -1,0 +1,95 @@
+package io.keyferry.verifier;
+
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.ProgressTopic;
+import io.keyferry.kafka.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Knows when a run is complete, from Kafka's own bookkeeping rather than from counting keys
+ * (counts break on the duplicates a resume may publish): every scanner has written its end
+ * record; the migrator has committed past the last reference each scanner published; and the
+ * verifier has committed past every result that existed at that moment.
+ */
+public final class Completion {
+    private final KafkaClients clients;
+    private final String run;
+    private final ProgressTopic progress;
+
+    public Completion(KafkaClients clients, String run) {
+        this.clients = clients;
+        this.run = run;
+        this.progress = new ProgressTopic(clients);
+    }
+
+    /** The scanners of the run as last recorded. */
+    public Map<String, ScanProgress> scanners() {
+        return progress.scanners(run);
+    }
+
+    /**
+     * The results topic's end offsets once every key reference of the run has its result
+     * committed, or null while the scan or the migrator is still going.
+     */
+    public Map<TopicPartition, Long> resultsEndOnceMigrated(Admin admin) throws Exception {
+        Map<String, ScanProgress> scanners = scanners();
+        if (scanners.isEmpty() || scanners.values().stream().anyMatch(s -> !s.done())) {
+            return null;
+        }
+        Map<Integer, Long> last = new HashMap<>();
+        scanners.values().forEach(s -> s.lastOffsets().forEach((p, o) -> last.merge(p, o, Math::max)));
+        if (!last.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> committed = committed(admin, clients.migratorApplicationId(run));
+            String keys = clients.topic(Topics.KEYS);
+            for (Map.Entry<Integer, Long> e : last.entrySet()) {
+                OffsetAndMetadata c = committed.get(new TopicPartition(keys, e.getKey()));
+                if (c == null || c.offset() <= e.getValue()) {
+                    return null;
+                }
+            }
+        }
+        String results = clients.topic(Topics.RESULTS);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-completion")) {
+            List<TopicPartition> tps = c.partitionsFor(results, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(results, p.partition())).toList();
+            return c.endOffsets(tps); // read_committed: the last stable offsets
+        }
+    }
+
+    /** True once the verifier group has committed at least {@code end} on every partition. */
+    public boolean verifiedUpTo(Admin admin, Map<TopicPartition, Long> end) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> committed = committed(admin, clients.verifierGroupId(run));
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
+            if (e.getValue() == 0) {
+                continue;
+            }
+            OffsetAndMetadata c = committed.get(e.getKey());
+            if (c == null || c.offset() < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Map<TopicPartition, OffsetAndMetadata> committed(Admin admin, String group) throws Exception {
+        Map<TopicPartition, OffsetAndMetadata> m = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        m.forEach((k, v) -> {
+            if (v != null) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+}

@@ -1,0 +1,172 @@
+package io.keyferry.verifier;
+
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.config.VerifyConfig;
+import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.Side;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Topics;
+import io.keyferry.redis.RedisStore;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The verifier role: consumes the run's results, looks at source and target again, and writes one
+ * verdict per result to the audit topic — in the same Kafka transaction as its consumer offsets,
+ * so a restart neither loses nor repeats a verdict. A Redis failure while verifying is retried,
+ * never turned into a verdict.
+ */
+public final class VerifierApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VerifierApp.class);
+    private static final long COMPLETION_CHECK_MS = 500;
+
+    private final VerifyConfig config;
+    private final KafkaClients clients;
+    private final RedisStore source;
+    private final RedisStore target;
+    private final Judge judge;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Completion completion;
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    private long verified;
+
+    public VerifierApp(VerifyConfig config, KafkaClients clients, RedisStore source, RedisStore target) {
+        this.config = config;
+        this.clients = clients;
+        this.source = source;
+        this.target = target;
+        this.judge = new Judge(config.ttlToleranceMs());
+        this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run());
+        this.producer = clients.transactionalProducer("keyferry-verify-" + config.run(),
+                clients.verifierGroupId(config.run()) + "-" + UUID.randomUUID());
+        this.completion = new Completion(clients, config.run());
+    }
+
+    /**
+     * Verifies until {@code stop} says so, or — with {@code untilComplete} — until the run is complete.
+     *
+     * @return true when it ended because the run is complete
+     */
+    public boolean run(BooleanSupplier stop, boolean untilComplete) throws Exception {
+        producer.initTransactions();
+        consumer.subscribe(List.of(clients.topic(Topics.RESULTS)));
+        String auditTopic = clients.topic(Topics.AUDIT);
+        long nextCheck = 0;
+        Map<TopicPartition, Long> target = null;
+        try (Admin admin = clients.admin()) {
+            while (!stop.getAsBoolean()) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                if (!records.isEmpty() || positionsMoved()) {
+                    producer.beginTransaction();
+                    for (ConsumerRecord<byte[], byte[]> rec : records) {
+                        if (rec.value() == null || !config.run().equals(Json.runOf(rec.value()))) {
+                            continue;
+                        }
+                        AuditRecord a;
+                        try {
+                            a = verify(Json.decodeResult(rec.value()), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
+                        } catch (BadRecordException e) {
+                            LOG.warn("ignoring a record on {} at {}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
+                            continue;
+                        }
+                        if (a == null) {
+                            producer.abortTransaction();
+                            return false; // stopped while waiting for Redis: nothing of this batch counts
+                        }
+                        producer.send(new ProducerRecord<>(auditTopic, rec.key(), Json.encode(a)));
+                        verified++;
+                    }
+                    Map<TopicPartition, OffsetAndMetadata> offsets = positions();
+                    producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+                    producer.commitTransaction();
+                    offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+                }
+                if (untilComplete && System.currentTimeMillis() >= nextCheck) {
+                    nextCheck = System.currentTimeMillis() + COMPLETION_CHECK_MS;
+                    if (target == null) {
+                        target = completion.resultsEndOnceMigrated(admin);
+                    }
+                    if (target != null && completion.verifiedUpTo(admin, target)) {
+                        LOG.info("run {} complete: {} results verified by this verifier", config.run(), verified);
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    public long verified() {
+        return verified;
+    }
+
+    private AuditRecord verify(KeyResult r, String offset, BooleanSupplier stop) throws InterruptedException {
+        if (!Judge.needsLook(r)) {
+            return judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
+        }
+        long backoff = 200;
+        while (true) {
+            try {
+                Side t = target.read(r.targetKey()).side();
+                Side s = source.read(r.key()).side();
+                return judge.judge(r, s, t, System.currentTimeMillis(), offset);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", r.key(),
+                        RedisEndpoint.redact(e.getMessage()), backoff);
+                if (stop.getAsBoolean()) {
+                    return null;
+                }
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> positions() {
+        Map<TopicPartition, OffsetAndMetadata> m = new HashMap<>();
+        for (TopicPartition tp : consumer.assignment()) {
+            m.put(tp, new OffsetAndMetadata(consumer.position(tp)));
+        }
+        return m;
+    }
+
+    // Positions also move past transaction markers with no records to show for it; committing
+    // them is what lets completion compare against the last stable offsets.
+    private boolean positionsMoved() {
+        for (TopicPartition tp : consumer.assignment()) {
+            Long c = committed.get(tp);
+            if (c == null || c != consumer.position(tp)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        try {
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+        } finally {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+}
