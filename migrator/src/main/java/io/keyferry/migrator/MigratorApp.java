@@ -37,6 +37,10 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // A replica that died (kill -9) holds its partitions until its session expires: keep that
+        // short so a restarted or surviving replica takes over within seconds, not the default 45 s.
+        p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
+        p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator);
         streams = new KafkaStreams(topology, p);

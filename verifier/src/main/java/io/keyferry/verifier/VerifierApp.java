@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -56,8 +55,11 @@ public final class VerifierApp implements AutoCloseable {
         this.target = target;
         this.judge = new Judge(config.ttlToleranceMs());
         this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run());
+        // A stable transactional id: a restarted verifier fences the one it replaces and aborts
+        // that one's open transaction, which would otherwise hold back the audit topic's last
+        // stable offset (and hide verdicts from read_committed readers) until it timed out.
         this.producer = clients.transactionalProducer("keyferry-verify-" + config.run(),
-                clients.verifierGroupId(config.run()) + "-" + UUID.randomUUID());
+                clients.verifierGroupId(config.run()));
         this.completion = new Completion(clients, config.run());
     }
 

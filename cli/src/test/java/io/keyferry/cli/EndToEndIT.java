@@ -1,0 +1,281 @@
+package io.keyferry.cli;
+
+import io.keyferry.testsupport.TestKafka;
+import io.keyferry.testsupport.TestRedis;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.api.sync.RedisCommands;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * keyferry driven by literal command lines against a real Kafka broker and real redis-servers.
+ */
+class EndToEndIT {
+    private static final AtomicInteger RUNS = new AtomicInteger();
+    private static TestKafka kafka;
+
+    private TestRedis source;
+    private TestRedis target;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = TestKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @BeforeEach
+    void startRedis() {
+        source = TestRedis.start();
+        target = TestRedis.start();
+    }
+
+    @AfterEach
+    void stopRedis() {
+        source.close();
+        target.close();
+    }
+
+    private String run() {
+        return "it-" + ProcessHandle.current().pid() + "-" + RUNS.incrementAndGet();
+    }
+
+    private String endpoints() {
+        return "--source " + source.uri() + " --target " + target.uri() + " --bootstrap-servers " + kafka.bootstrapServers()
+                + " --state-dir " + tmp.resolve("state");
+    }
+
+    /** One key of every struct type, some with a TTL; returns how many keys. */
+    private int loadEveryType() {
+        RedisCommands<String, String> s = source.strings();
+        s.set("job:plain", "hello world");
+        s.set("job:json", "{ \"b\": [1, 2.50, {\"z\": true, \"a\": null}], \"a\": \"x\" }");
+        s.psetex("job:ttl-string", 60_000, "expires");
+        s.hset("job:hash", Map.of("status", "running", "workspace_id", "ws-1", "payload", "{\"k\": 1}"));
+        s.pexpire("job:hash", 90_000);
+        s.rpush("job:list", "c", "a", "b", "a");
+        s.sadd("job:set", "x", "y", "z");
+        s.zadd("job:zset", ScoredValue.just(1.5, "one-and-a-half"), ScoredValue.just(-3, "minus-three"),
+                ScoredValue.just(Double.POSITIVE_INFINITY, "top"), ScoredValue.just(0.1, "tenth"));
+        s.pexpire("job:zset", 120_000);
+        return 7;
+    }
+
+    @Test
+    void aDryRunReportsWouldCopyForEveryKeyAndWritesNothing() throws Exception {
+        int keys = loadEveryType();
+        Path report = tmp.resolve("dry.csv");
+        Cli.Outcome o = Cli.run("run --run " + run() + " --dry-run --match job:* --report " + report + " " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(keys, o.count("would_copy"));
+        assertEquals(keys, o.count("verdict_not_applicable"));
+        assertEquals(0L, target.strings().dbsize());
+        List<String> lines = Files.readAllLines(report);
+        assertEquals("run,key,target_key,type,source_size,source_sha256,target_size,target_sha256,status,reason,verdict", lines.get(0));
+        assertEquals(keys + 1, lines.size());
+        assertTrue(lines.stream().skip(1).allMatch(l -> l.endsWith(",would_copy,,not_applicable")), lines.toString());
+    }
+
+    @Test
+    void anExecuteRunCopiesEveryTypeExactlyWithItsTtl() {
+        loadEveryType();
+        Path report = tmp.resolve("exec.csv");
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match job:* --report " + report + " " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(7, o.count("copied"));
+        assertEquals(7, o.count("verdict_match"));
+        RedisCommands<String, String> s = source.strings();
+        RedisCommands<String, String> t = target.strings();
+        assertEquals(7L, t.dbsize());
+        for (String key : s.keys("job:*")) {
+            assertEquals(s.type(key), t.type(key), key);
+            assertArrayEquals(content(source, key), content(target, key), key);
+            long sourceTtl = s.pttl(key);
+            long targetTtl = t.pttl(key);
+            if (sourceTtl < 0) {
+                assertEquals(sourceTtl, targetTtl, key);
+            } else {
+                assertTrue(Math.abs(sourceTtl - targetTtl) <= 100, key + ": source ttl " + sourceTtl + ", target " + targetTtl);
+            }
+        }
+        assertEquals("{ \"b\": [1, 2.50, {\"z\": true, \"a\": null}], \"a\": \"x\" }", t.get("job:json"),
+                "JSON is copied byte for byte; only its hash is canonical");
+        assertEquals(List.of("c", "a", "b", "a"), t.lrange("job:list", 0, -1));
+        assertEquals(Double.POSITIVE_INFINITY, t.zscore("job:zset", "top"));
+        assertEquals(0.1, t.zscore("job:zset", "tenth"));
+    }
+
+    @Test
+    void aSecondExecuteRunFindsEverythingAlreadyMatchingAndWritesNothing() {
+        loadEveryType();
+        assertEquals(0, Cli.run("run --run " + run() + " --execute --actor it --match job:* " + endpoints()).exitCode());
+        long writesBefore = writes(target);
+
+        Cli.Outcome again = Cli.run("run --run " + run() + " --execute --actor it --match job:* " + endpoints());
+
+        assertEquals(0, again.exitCode(), again.toString());
+        assertEquals(7, again.count("already_match"));
+        assertEquals(0, again.count("copied"));
+        assertEquals(7, again.count("verdict_match"));
+        assertEquals(writesBefore, writes(target), "the second run must not write the target");
+    }
+
+    @Test
+    void anExistingDifferentTargetKeyIsLeftUntouchedAndReportedConflictSkipped() {
+        source.strings().hset("job:1", Map.of("status", "done"));
+        source.strings().hset("job:2", Map.of("status", "done"));
+        target.strings().hset("step:1", Map.of("status", "theirs"));
+
+        Cli.Outcome dry = Cli.run("run --run " + run() + " --match job:* --rename 'job:{id} -> step:{id}' " + endpoints());
+        assertEquals(1, dry.count("conflict_skipped"), "a dry run predicts the conflict");
+        assertEquals(1, dry.count("would_copy"));
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match job:* --rename 'job:{id} -> step:{id}' " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(1, o.count("conflict_skipped"));
+        assertEquals(1, o.count("copied"));
+        assertEquals(Map.of("status", "theirs"), target.strings().hgetall("step:1"));
+        assertEquals(Map.of("status", "done"), target.strings().hgetall("step:2"));
+        assertEquals(0L, target.strings().exists("job:1", "job:2"));
+    }
+
+    @Test
+    void theThreeRolesRunAsSeparateCommandsAndAKeyDeletedAfterTheScanIsSourceMissing() throws Exception {
+        String run = run();
+        source.strings().set("job:a", "1");
+        source.strings().set("job:b", "2");
+        source.strings().set("job:gone", "3");
+        Path keys = tmp.resolve("cohort.txt");
+        Files.writeString(keys, "job:a\njob:b\njob:gone\njob:never-existed\n");
+
+        Cli.Outcome scan = Cli.run("scan --run " + run + " --keys-file " + keys + " --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(0, scan.exitCode(), scan.toString());
+        assertTrue(scan.out().contains("4 key references published, complete"), scan.out());
+        source.strings().del("job:gone");
+
+        Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
+                "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
+                "--state-dir", tmp.resolve("migrator-state").toString()))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("migrator.log").toFile()).start();
+        try {
+            Path report = tmp.resolve("verify.csv");
+            Cli.Outcome verify = Cli.run("verify --run " + run + " --until-complete --report " + report + " " + endpoints());
+            assertEquals(0, verify.exitCode(), verify + "\nmigrator log:\n" + Files.readString(tmp.resolve("migrator.log")));
+            assertEquals(2, verify.count("copied"));
+            assertEquals(2, verify.count("source_missing"));
+            assertEquals(2, verify.count("verdict_match"));
+            assertEquals(2, verify.count("verdict_not_applicable"));
+            List<String> lines = Files.readAllLines(report);
+            assertEquals(5, lines.size(), lines.toString());
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(run + ",job:gone,job:gone,,,,,,source_missing,,not_applicable")), lines.toString());
+
+            Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+            assertEquals(0, audit.exitCode(), audit.toString());
+            assertEquals(4, audit.out().lines().count(), audit.out());
+            assertTrue(audit.out().lines().anyMatch(l -> l.contains("match copied job:a -> job:a string src=1B/")), audit.out());
+            Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
+            assertEquals("", mismatches.out());
+        } finally {
+            migrator.destroy();
+            assertTrue(migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the migrator stops on SIGTERM");
+        }
+        String log = Files.readString(tmp.resolve("migrator.log"));
+        assertEquals(143, migrator.exitValue(), "SIGTERM ends the JVM with 128+15 after the shutdown hook ran\n" + log);
+        assertFalse(log.contains("ERROR"), log);
+        assertEquals("1", target.strings().get("job:a"));
+        assertEquals(0L, target.strings().exists("job:gone"));
+    }
+
+    @Test
+    void aBinaryKeyRoundTripsExactlyAndIsRenamedByteForByte() throws Exception {
+        byte[] key = {'b', 'i', 'n', ':', (byte) 0xff, 0, '\n', ',', (byte) 0xc3};
+        byte[] value = {0, 1, 2, (byte) 0xfe, '"', '\n'};
+        source.bytes().set(key, value);
+        Path report = tmp.resolve("bin.csv");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match bin:* --rename 'bin:{id*} -> moved:{id}' --report "
+                + report + " " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(1, o.count("copied"));
+        assertEquals(1, o.count("verdict_match"));
+        byte[] renamed = {'m', 'o', 'v', 'e', 'd', ':', (byte) 0xff, 0, '\n', ',', (byte) 0xc3};
+        assertArrayEquals(value, target.bytes().get(renamed));
+        String csv = Files.readString(report, StandardCharsets.UTF_8);
+        assertTrue(csv.contains("\"bin:\\xff\\x00\\x0a,\\xc3\",\"moved:\\xff\\x00\\x0a,\\xc3\",string,6,"), csv);
+    }
+
+    @Test
+    void aKeyOfATypeThatCannotBeCopiedYetIsAnErrorAndTheRunExitsTwo() {
+        source.strings().set("job:ok", "fine");
+        source.strings().xadd("job:events", Map.of("f", "v"));
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match job:* " + endpoints());
+
+        assertEquals(2, o.exitCode(), o.toString());
+        assertEquals(1, o.count("errors"));
+        assertEquals(1, o.count("copied"));
+        assertEquals(0L, target.strings().exists("job:events"));
+    }
+
+    private static byte[] content(TestRedis r, String key) {
+        RedisCommands<String, String> c = r.strings();
+        Object v = switch (c.type(key)) {
+            case "string" -> c.get(key);
+            case "hash" -> new TreeMap<>(c.hgetall(key));
+            case "list" -> c.lrange(key, 0, -1);
+            case "set" -> new java.util.TreeSet<>(c.smembers(key));
+            case "zset" -> c.zrangeWithScores(key, 0, -1).toString();
+            default -> throw new AssertionError(key);
+        };
+        return String.valueOf(v).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Writes the server has applied since it started (INFO's dirty counter only ever grows with writes). */
+    private static long writes(TestRedis r) {
+        String info = r.strings().info("persistence");
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith("rdb_changes_since_last_save:")) {
+                return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+            }
+        }
+        throw new AssertionError("no rdb_changes_since_last_save in INFO");
+    }
+
+    static List<String> javaCommand(String... args) {
+        Path jar = Path.of("target", "keyferry.jar").toAbsolutePath();
+        assertTrue(Files.exists(jar), "the shaded jar is built in the package phase: " + jar);
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-jar", jar.toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+}
