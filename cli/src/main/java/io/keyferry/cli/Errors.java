@@ -23,8 +23,8 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
     @Override
     public int handleParseException(CommandLine.ParameterException e, String[] args) {
         PrintWriter err = e.getCommandLine().getErr();
-        err.println("keyferry: " + RedisEndpoint.redact(e.getMessage()) + " (see: keyferry "
-                + e.getCommandLine().getCommandName().replace("keyferry", "").trim() + " --help)");
+        err.println("keyferry: " + RedisEndpoint.redact(e.getMessage()) + " (see: "
+                + e.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
         return USAGE;
     }
 

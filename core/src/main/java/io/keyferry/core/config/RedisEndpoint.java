@@ -21,14 +21,14 @@ public record RedisEndpoint(String option, String uri, boolean tls, String host,
         try {
             u = new URI(url.trim());
         } catch (URISyntaxException e) {
-            throw new ConfigException(option, "'" + redact(url) + "' is not a URL");
+            throw new ConfigException(option, "'" + safe(url) + "' is not a URL");
         }
         String scheme = u.getScheme();
         if (!"redis".equals(scheme) && !"rediss".equals(scheme)) {
-            throw new ConfigException(option, "'" + redact(url) + "' must start with redis:// or rediss://");
+            throw new ConfigException(option, "'" + safe(url) + "' must start with redis:// or rediss://");
         }
         if (u.getHost() == null || u.getHost().isBlank()) {
-            throw new ConfigException(option, "'" + redact(url) + "' has no host");
+            throw new ConfigException(option, "'" + safe(url) + "' has no host");
         }
         int port = u.getPort() == -1 ? 6379 : u.getPort();
         int db = 0;
@@ -37,7 +37,7 @@ public record RedisEndpoint(String option, String uri, boolean tls, String host,
             try {
                 db = Integer.parseInt(path.substring(1));
             } catch (NumberFormatException e) {
-                throw new ConfigException(option, "'" + redact(url) + "': the path must be a db number, like /2");
+                throw new ConfigException(option, "'" + safe(url) + "': the path must be a db number, like /2");
             }
             if (db < 0) {
                 throw new ConfigException(option, "the db number must not be negative");
@@ -68,13 +68,38 @@ public record RedisEndpoint(String option, String uri, boolean tls, String host,
         return redact(uri);
     }
 
-    /** Replaces the password (or lone secret) of any redis URL inside {@code text}. */
+    private static final java.util.regex.Pattern USERINFO =
+            java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://)(\\S*)@");
+
+    /**
+     * Replaces the password (or lone secret) of every URL inside {@code text}, whatever its scheme:
+     * everything between {@code ://} and the last {@code @} of the URL is user info.
+     */
     public static String redact(String text) {
         if (text == null) {
             return null;
         }
-        return text.replaceAll("(rediss?://)([^:@/\\s]*):([^@/\\s]*)@", "$1$2:***@")
-                .replaceAll("(rediss?://)([^:@/\\s]+)@", "$1***@");
+        java.util.regex.Matcher m = USERINFO.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String info = m.group(2);
+            int colon = info.indexOf(':');
+            String user = colon < 0 ? "" : info.substring(0, colon) + ":";
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(m.group(1) + user + "***@"));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** A URL as it may appear in an error: user info (which may hold spaces or '@') cut whole. */
+    static String safe(String url) {
+        int at = url.lastIndexOf('@');
+        if (at < 0) {
+            return url;
+        }
+        int scheme = url.indexOf("://");
+        int from = scheme >= 0 && scheme < at ? scheme + 3 : 0;
+        return url.substring(0, from) + "***" + url.substring(at);
     }
 
     @Override

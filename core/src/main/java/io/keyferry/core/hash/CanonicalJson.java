@@ -104,7 +104,16 @@ public final class CanonicalJson {
         }
     }
 
-    static void string(String s, StringBuilder out) {
+    static void string(String s, StringBuilder out) throws IOException {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                // RFC 8785 rejects lone surrogates: UTF-8 cannot carry them, they would collapse to '?'
+                throw new IOException("lone surrogate");
+            }
+        }
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -128,6 +137,21 @@ public final class CanonicalJson {
         out.append('"');
     }
 
+    /**
+     * The shortest decimal that reads back as {@code d}, closest to it when several are as short.
+     * Double.toString is not always shortest before JDK 19, so the digits are searched for here.
+     */
+    private static BigDecimal shortest(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int p = 1; p < 17; p++) {
+            BigDecimal candidate = exact.round(new java.math.MathContext(p, java.math.RoundingMode.HALF_EVEN));
+            if (candidate.doubleValue() == d) {
+                return candidate.stripTrailingZeros();
+            }
+        }
+        return exact.round(new java.math.MathContext(17, java.math.RoundingMode.HALF_EVEN)).stripTrailingZeros();
+    }
+
     /** ECMAScript Number.prototype.toString for a finite double (RFC 8785 section 3.2.2.3). */
     static String number(double d) {
         if (Double.isNaN(d) || Double.isInfinite(d)) {
@@ -137,7 +161,7 @@ public final class CanonicalJson {
             return "0";
         }
         String sign = d < 0 ? "-" : "";
-        BigDecimal bd = new BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        BigDecimal bd = shortest(Math.abs(d));
         String digits = bd.unscaledValue().toString();
         int k = digits.length();
         int n = k - bd.scale(); // value = 0.digits * 10^n

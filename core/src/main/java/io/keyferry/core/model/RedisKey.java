@@ -45,7 +45,9 @@ public final class RedisKey implements Comparable<RedisKey> {
 
     /**
      * The key as text: the UTF-8 string when the bytes are valid UTF-8, otherwise redis-cli style
-     * escapes ({@code \xff}, and {@code \\} for a backslash) so the form is unambiguous and printable.
+     * escapes ({@code \xff}, and {@code \\} for a backslash) so the form is printable. A UTF-8 key
+     * that literally spells such an escape looks the same: reports that must tell them apart
+     * carry the bytes too (the JSON forms' {@code key_b64}).
      */
     public String display() {
         if (isUtf8()) {

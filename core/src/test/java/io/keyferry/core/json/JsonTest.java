@@ -1,0 +1,258 @@
+package io.keyferry.core.json;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.MismatchKind;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.core.model.Side;
+import io.keyferry.core.model.SkipReason;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.model.Verdict;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class JsonTest {
+    private static final byte[] BINARY = {(byte) 0xff, (byte) 0xfe, 0x00, 0x0a};
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static KeyResult copied(RedisKey key, RedisKey target) {
+        return new KeyResult("run-1", "alice", Mode.EXECUTE, "ws-1", key, target,
+                new Side(KeyType.HASH, 42, "aa".repeat(32), 5000), new Side(KeyType.HASH, 42, "aa".repeat(32), 4990),
+                1_700_000_000_000L, Status.COPIED, null, null, 1_700_000_000_100L, "keyferry.keys/3@17");
+    }
+
+    private static KeyResult skipped(RedisKey key) {
+        return new KeyResult("run-1", null, Mode.DRY_RUN, null, key, null, Side.ABSENT, Side.ABSENT,
+                0, Status.SKIPPED, SkipReason.NO_RULE, null, 5, null);
+    }
+
+    @Test
+    void keyRefRoundTrips() throws Exception {
+        KeyRef ref = new KeyRef("run-1", RedisKey.of("job:42"), "ws-1", "scanner-a", 7);
+        assertEquals(ref, Json.decodeKeyRef(Json.encode(ref)));
+    }
+
+    @Test
+    void keyRefWithoutWorkspaceRoundTrips() throws Exception {
+        KeyRef ref = new KeyRef("run-1", RedisKey.of("job:42"), null, "scanner-a", 0);
+        KeyRef back = Json.decodeKeyRef(Json.encode(ref));
+        assertEquals(ref, back);
+        assertNull(back.workspace());
+    }
+
+    @Test
+    void nonUtf8KeyRoundTripsByteExactly() throws Exception {
+        KeyRef ref = new KeyRef("run-1", RedisKey.of(BINARY), null, "s", 1);
+        KeyRef back = Json.decodeKeyRef(Json.encode(ref));
+        assertArrayEquals(BINARY, back.key().bytes());
+    }
+
+    @Test
+    void nonUtf8KeyIsCarriedAsBase64WithAReadableForm() throws Exception {
+        JsonNode n = MAPPER.readTree(Json.encode(new KeyRef("run-1", RedisKey.of(BINARY), null, "s", 1)));
+        assertEquals("//4ACg==", n.get("key_b64").asText());
+        assertEquals("\\xff\\xfe\\x00\\x0a", n.get("key").asText());
+    }
+
+    @Test
+    void utf8KeyIsCarriedAsText() throws Exception {
+        RedisKey key = RedisKey.of("ключ:ü:😀");
+        byte[] json = Json.encode(new KeyRef("run-1", key, null, "s", 1));
+        JsonNode n = MAPPER.readTree(json);
+        assertEquals("ключ:ü:😀", n.get("key").asText());
+        assertFalse(n.has("key_b64"));
+        assertArrayEquals(b("ключ:ü:😀"), Json.decodeKeyRef(json).key().bytes());
+    }
+
+    @Test
+    void recordsCarryVersionKindAndRun() throws Exception {
+        JsonNode n = MAPPER.readTree(Json.encode(new KeyRef("run-1", RedisKey.of("k"), null, "s", 1)));
+        assertEquals(Json.VERSION, n.get("v").asInt());
+        assertEquals("keyref", n.get("record").asText());
+        assertEquals("run-1", n.get("run").asText());
+    }
+
+    @Test
+    void resultRoundTrips() throws Exception {
+        KeyResult r = copied(RedisKey.of("job:1"), RedisKey.of("step:1"));
+        assertEquals(r, Json.decodeResult(Json.encode(r)));
+    }
+
+    @Test
+    void resultWithBinaryKeysRoundTrips() throws Exception {
+        byte[] target = {'t', ':', (byte) 0x80, 0};
+        KeyResult r = copied(RedisKey.of(BINARY), RedisKey.of(target));
+        KeyResult back = Json.decodeResult(Json.encode(r));
+        assertArrayEquals(BINARY, back.key().bytes());
+        assertArrayEquals(target, back.targetKey().bytes());
+        assertEquals(r, back);
+    }
+
+    @Test
+    void skippedResultWithAbsentSidesRoundTrips() throws Exception {
+        KeyResult r = skipped(RedisKey.of("x"));
+        KeyResult back = Json.decodeResult(Json.encode(r));
+        assertEquals(r, back);
+        assertEquals(Side.ABSENT, back.source());
+        assertNull(back.targetKey());
+        assertEquals(SkipReason.NO_RULE, back.reason());
+    }
+
+    @Test
+    void errorResultKeepsItsMessage() throws Exception {
+        KeyResult r = new KeyResult("run-1", "bob", Mode.EXECUTE, null, RedisKey.of("k"), RedisKey.of("k2"),
+                new Side(KeyType.STRING, 3, "bb".repeat(32), -1), Side.ABSENT, 10, Status.ERROR, null,
+                "timed out after 3 tries", 20, "t/0@1");
+        assertEquals(r, Json.decodeResult(Json.encode(r)));
+    }
+
+    @Test
+    void auditRecordRoundTrips() throws Exception {
+        AuditRecord a = new AuditRecord(copied(RedisKey.of("job:1"), RedisKey.of("step:1")), Verdict.MISMATCH,
+                MismatchKind.TTL, "target TTL off", 1_700_000_001_000L, "keyferry.results/2@99");
+        AuditRecord back = Json.decodeAudit(Json.encode(a));
+        assertEquals(a, back);
+    }
+
+    @Test
+    void auditRecordWithBinaryKeyAndNoKindRoundTrips() throws Exception {
+        AuditRecord a = new AuditRecord(skipped(RedisKey.of(BINARY)), Verdict.NOT_APPLICABLE, null, null, 77, null);
+        AuditRecord back = Json.decodeAudit(Json.encode(a));
+        assertEquals(a, back);
+        assertArrayEquals(BINARY, back.result().key().bytes());
+    }
+
+    @Test
+    void auditRecordCarriesAReadableTime() throws Exception {
+        AuditRecord a = new AuditRecord(skipped(RedisKey.of("k")), Verdict.NOT_APPLICABLE, null, null, 0, null);
+        JsonNode n = MAPPER.readTree(Json.encode(a));
+        assertEquals("1970-01-01T00:00:00Z", n.get("time").asText());
+        assertEquals("audit", n.get("record").asText());
+        assertEquals("not_applicable", n.get("verdict").asText());
+    }
+
+    @Test
+    void scanProgressRoundTrips() throws Exception {
+        ScanProgress p = new ScanProgress("run-1", "scanner-a", "ws-2", Map.of("node-1", "1234", "node-2", "0"),
+                500, false, Map.of(0, 10L, 5, 99L), 1_700_000_000_000L);
+        assertEquals(p, Json.decodeProgress(Json.encode(p)));
+    }
+
+    @Test
+    void finishedScanProgressRoundTrips() throws Exception {
+        ScanProgress p = new ScanProgress("run-1", "s", null, Map.of(), 0, true, Map.of(), 3);
+        ScanProgress back = Json.decodeProgress(Json.encode(p));
+        assertEquals(p, back);
+        assertTrue(back.done());
+    }
+
+    @Test
+    void emptyBytesAreABadRecord() {
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(new byte[0]));
+        assertThrows(BadRecordException.class, () -> Json.decodeResult(new byte[0]));
+        assertThrows(BadRecordException.class, () -> Json.decodeAudit(new byte[0]));
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress(new byte[0]));
+    }
+
+    @Test
+    void nullIsABadRecord() {
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(null));
+    }
+
+    @Test
+    void notJsonIsABadRecord() {
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b("job:42")));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b("{\"v\":1,")));
+    }
+
+    @Test
+    void aJsonArrayIsABadRecord() {
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b("[{\"v\":1,\"record\":\"keyref\"}]")));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b("\"keyref\"")));
+    }
+
+    @Test
+    void anotherSchemaVersionIsABadRecord() throws Exception {
+        String json = Json.string(Json.encode(new KeyRef("run-1", RedisKey.of("k"), null, "s", 1)));
+        String v2 = json.replace("\"v\":1", "\"v\":2");
+        assertFalse(json.equals(v2), "the test must change the version");
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b(v2)));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(b(json.replace("\"v\":1,", ""))));
+    }
+
+    @Test
+    void aResultIsNotAKeyRef() {
+        byte[] result = Json.encode(copied(RedisKey.of("job:1"), RedisKey.of("step:1")));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(result));
+        assertThrows(BadRecordException.class, () -> Json.decodeAudit(result));
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress(result));
+    }
+
+    @Test
+    void aKeyRefIsNotAResult() {
+        byte[] ref = Json.encode(new KeyRef("run-1", RedisKey.of("k"), null, "s", 1));
+        assertThrows(BadRecordException.class, () -> Json.decodeResult(ref));
+    }
+
+    @Test
+    void aMissingKeyIsABadRecord() {
+        BadRecordException e = assertThrows(BadRecordException.class,
+                () -> Json.decodeKeyRef(b("{\"v\":1,\"record\":\"keyref\",\"run\":\"r\",\"scanner\":\"s\",\"seq\":1}")));
+        assertTrue(e.getMessage().contains("key"), e.getMessage());
+    }
+
+    @Test
+    void aMissingRunIsABadRecord() {
+        assertThrows(BadRecordException.class,
+                () -> Json.decodeKeyRef(b("{\"v\":1,\"record\":\"keyref\",\"key\":\"k\",\"scanner\":\"s\",\"seq\":1}")));
+    }
+
+    @Test
+    void badBase64KeyIsABadRecord() {
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(
+                b("{\"v\":1,\"record\":\"keyref\",\"run\":\"r\",\"key_b64\":\"!!not base64!!\",\"scanner\":\"s\"}")));
+    }
+
+    @Test
+    void unknownStatusIsABadRecord() throws Exception {
+        String json = Json.string(Json.encode(copied(RedisKey.of("a"), RedisKey.of("b"))));
+        String bad = json.replace("\"status\":\"copied\"", "\"status\":\"teleported\"");
+        assertFalse(json.equals(bad), "the test must change the status");
+        assertThrows(BadRecordException.class, () -> Json.decodeResult(b(bad)));
+    }
+
+    @Test
+    void runOfReadsTheRunOfAnyRecord() {
+        assertEquals("run-1", Json.runOf(Json.encode(new KeyRef("run-1", RedisKey.of("k"), null, "s", 1))));
+        assertEquals("run-1", Json.runOf(Json.encode(copied(RedisKey.of("a"), RedisKey.of("b")))));
+    }
+
+    @Test
+    void runOfJunkIsNull() {
+        assertNull(Json.runOf(new byte[0]));
+        assertNull(Json.runOf(b("not json")));
+        assertNull(Json.runOf(b("[1,2]")));
+        assertNull(Json.runOf(b("{\"run\":\"r\"}")));
+        assertNull(Json.runOf(b("{\"v\":2,\"run\":\"r\"}")));
+        assertNull(Json.runOf(new byte[] {(byte) 0xff, (byte) 0xfe}));
+    }
+}
