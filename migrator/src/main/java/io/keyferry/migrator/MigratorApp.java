@@ -33,7 +33,10 @@ public final class MigratorApp implements AutoCloseable {
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("streams").toString());
+        // The topology keeps no state stores, so each replica gets a directory of its own: several
+        // replicas on one machine with the same --state-dir must not fight over Streams' lock.
+        p.put(StreamsConfig.STATE_DIR_CONFIG,
+                stateDir.resolve("streams").resolve(config.run() + "-" + ProcessHandle.current().pid()).toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
