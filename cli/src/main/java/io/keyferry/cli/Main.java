@@ -21,7 +21,8 @@ public final class Main {
                 .setDefaultValueProvider(new EnvDefaults(System.getenv()))
                 .setExecutionExceptionHandler(errors)
                 .setParameterExceptionHandler(errors)
-                .setCaseInsensitiveEnumValuesAllowed(true);
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setUsageHelpWidth(110);
         return cl.execute(args);
     }
 }

@@ -29,7 +29,7 @@ final class MigrateCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nMigration%n")
     Options.MigrateArgs migrate = new Options.MigrateArgs();
     @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
-            description = "Keys per second for the whole run (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+            description = "Keys per second this migrator copies (0: no limit; the limit is per replica for now). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
     double rps;
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
@@ -47,6 +47,8 @@ final class MigrateCommand implements Callable<Integer> {
             var s = session.redis(src);
             var t = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
+            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(),
+                    System.currentTimeMillis()));
             MigratorApp app = session.own(new MigratorApp(config, clients, new StoreKeyMigrator(config, s, t), settings.stateDir()));
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());

@@ -78,7 +78,8 @@ public final class Options {
         String bootstrapServers;
 
         @Option(names = "--topic-prefix", paramLabel = "PREFIX", defaultValue = "keyferry",
-                description = "Topics are <prefix>.keys, .results, .audit, .progress, .backup. "
+                description = "Prefix of the topic names: <prefix>.keys, <prefix>.results, <prefix>.audit, "
+                        + "<prefix>.progress, <prefix>.backup, <prefix>.dlq. "
                         + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_TOPIC_PREFIX.")
         String topicPrefix;
 
@@ -134,8 +135,8 @@ public final class Options {
                 description = "SCAN COUNT, and the page between checkpoints. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_BATCH.")
         int batch;
 
-        @Option(names = "--workspace", paramLabel = "W", description = "Scope label of this scan; keys whose captured or "
-                + "derived {workspace_id} differs are skipped. Env: KEYFERRY_WORKSPACE.")
+        @Option(names = "--workspace", paramLabel = "W", description = "Scope label carried on every key reference; where a --rename "
+                + "captures {workspace_id}, keys of another workspace are skipped (other_workspace). Env: KEYFERRY_WORKSPACE.")
         String workspace;
 
         ScanConfig config(String run, RedisEndpoint source, double rps) {

@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nVerification%n")
     Options.VerifyArgs verify = new Options.VerifyArgs();
     @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
-            description = "Keys per second for the migrator (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+            description = "Keys per second the migrator copies (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
     double rps;
     @Option(names = "--scan-rps", paramLabel = "N", defaultValue = "0",
             description = "Key references per second for the scanner (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_SCAN_RPS.")
@@ -64,6 +64,8 @@ final class RunCommand implements Callable<Integer> {
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
+            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(),
+                    System.currentTimeMillis()));
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
 
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,

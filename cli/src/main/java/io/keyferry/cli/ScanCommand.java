@@ -39,8 +39,9 @@ final class ScanCommand implements Callable<Integer> {
         ScanConfig config = scan.config(run, src, rps);
         KafkaSettings settings = kafka.settings();
         try (Session session = new Session()) {
+            var store = session.redis(src); // a bad source fails before anything is written to Kafka
             KafkaClients clients = session.kafka(settings);
-            Scanner scanner = new Scanner(config, session.redis(src), clients);
+            Scanner scanner = new Scanner(config, store, clients);
             ScanProgress p = scanner.run(session::stopping);
             System.out.printf("scan %s of run %s: %d key references published%s%n", scanner.id(), run, p.published(),
                     p.done() ? ", complete" : "; stopped before the end, run it again to resume");

@@ -246,6 +246,35 @@ class EndToEndIT {
         assertEquals(0L, target.strings().exists("job:events"));
     }
 
+    @Test
+    void aRunIdUsedForADryRunIsRefusedForExecuteAndNothingIsWritten() {
+        source.strings().set("job:1", "v");
+        String run = run();
+        assertEquals(0, Cli.run("run --run " + run + " --dry-run --match job:* " + endpoints()).exitCode());
+
+        Cli.Outcome o = Cli.run("run --run " + run + " --execute --actor it --match job:* " + endpoints());
+
+        assertEquals(1, o.exitCode(), o.toString());
+        assertTrue(o.err().startsWith("keyferry: --run: run " + run + " was started as dry-run"), o.err());
+        assertEquals(1, o.err().lines().count(), o.err());
+        assertEquals(0L, target.strings().dbsize());
+    }
+
+    @Test
+    void aWorkspaceScopedRunSkipsKeysOfAnotherWorkspace() {
+        source.strings().set("ai:jobs:ws1:7", "mine");
+        source.strings().set("ai:jobs:ws2:8", "theirs");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --workspace ws1 --match ai:jobs:* "
+                + "--rename 'ai:jobs:{workspace_id}:{job_id} -> ai:job:{workspace_id}:{job_id}' " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(1, o.count("copied"));
+        assertEquals(1, o.count("skipped_other_workspace"));
+        assertEquals("mine", target.strings().get("ai:job:ws1:7"));
+        assertEquals(0L, target.strings().exists("ai:job:ws2:8"));
+    }
+
     private static byte[] content(TestRedis r, String key) {
         RedisCommands<String, String> c = r.strings();
         Object v = switch (c.type(key)) {

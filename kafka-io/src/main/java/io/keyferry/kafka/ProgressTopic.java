@@ -1,6 +1,8 @@
 package io.keyferry.kafka;
 
+import io.keyferry.core.config.ConfigException;
 import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.model.RunStart;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.ScanProgress;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -28,7 +30,40 @@ public final class ProgressTopic {
 
     /** The latest state of every scanner of {@code run}, read from the start of the topic to its end. */
     public Map<String, ScanProgress> scanners(String run) {
+        return read(run).scanners();
+    }
+
+    /** How the run was started, if a migrator has started it. */
+    public java.util.Optional<RunStart> start(String run) {
+        return java.util.Optional.ofNullable(read(run).start());
+    }
+
+    /**
+     * Records how {@code run} starts, or checks that it was started the same way before.
+     *
+     * @throws ConfigException naming --run when the run was started in another mode
+     */
+    public void claim(RunStart start) {
+        RunStart earlier = start(start.run()).orElse(null);
+        if (earlier != null) {
+            if (earlier.mode() != start.mode()) {
+                throw new ConfigException("--run", "run " + start.run() + " was started as " + earlier.mode().wire()
+                        + "; use a new --run id for " + start.mode().wire());
+            }
+            return;
+        }
+        try (var producer = clients.producer("keyferry-run-" + start.run())) {
+            byte[] key = RunStart.recordKey(start.run()).getBytes(StandardCharsets.UTF_8);
+            Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(start))));
+        }
+    }
+
+    private record State(Map<String, ScanProgress> scanners, RunStart start) {
+    }
+
+    private State read(String run) {
         Map<String, ScanProgress> latest = new HashMap<>();
+        RunStart[] start = {null};
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-progress-reader")) {
             List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(30));
             List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -40,18 +75,23 @@ public final class ProgressTopic {
                     if (r.value() == null) {
                         continue;
                     }
+                    if (!run.equals(Json.runOf(r.value()))) {
+                        continue;
+                    }
                     try {
-                        ScanProgress p = Json.decodeProgress(r.value());
-                        if (p.run().equals(run)) {
+                        if (new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
+                            start[0] = Json.decodeRunStart(r.value());
+                        } else {
+                            ScanProgress p = Json.decodeProgress(r.value());
                             latest.put(p.scanner(), p);
                         }
-                    } catch (BadRecordException e) {
+                    } catch (BadRecordException | RuntimeException e) {
                         // someone else's record on our topic: not ours to interpret
                     }
                 }
             }
         }
-        return latest;
+        return new State(latest, start[0]);
     }
 
     /** Writes {@code p} and waits for Kafka's acknowledgement. */

@@ -28,19 +28,27 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private final MigrateConfig config;
     private final RedisStore source;
     private final RedisStore target;
+    private final io.keyferry.core.rate.RateLimiter rate;
 
     public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target) {
         this.config = config;
         this.source = source;
         this.target = target;
+        this.rate = new io.keyferry.core.rate.RateLimiter(config.rps());
     }
 
     @Override
     public KeyResult migrate(KeyRef ref, String keyOffset) {
+        rate.acquire();
         RedisKey key = ref.key();
         Optional<RenameRules.Match> match = config.rules().match(key);
         if (match.isEmpty()) {
             return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
+        }
+        byte[] workspace = match.get().captures().get("workspace_id");
+        if (ref.workspace() != null && workspace != null
+                && !java.util.Arrays.equals(workspace, ref.workspace().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.OTHER_WORKSPACE, null, keyOffset);
         }
         RedisKey targetKey = match.get().target(key, Map.of());
         Snapshot src = null;

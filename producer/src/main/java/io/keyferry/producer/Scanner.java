@@ -6,6 +6,7 @@ import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.ScanProgress;
+import io.keyferry.core.rate.RateLimiter;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.ProgressTopic;
 import io.keyferry.kafka.Sends;

@@ -96,12 +96,35 @@ public final class CanonicalJson {
                 out.append(']');
             }
             case VALUE_STRING -> string(p.getText(), out);
-            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.append(number(p.getValueAsDouble()));
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> out.append(exactNumber(p));
             case VALUE_TRUE -> out.append("true");
             case VALUE_FALSE -> out.append("false");
             case VALUE_NULL -> out.append("null");
             default -> throw new IOException("unexpected token " + t);
         }
+    }
+
+    /**
+     * RFC 8785 reads every number as a double. Where that would make different values hash
+     * alike, the text is not canonicalized at all and hashes as its raw bytes, so the migrator
+     * never calls a differing target "already_match": an integer a double cannot hold exactly
+     * (ids like 12345678901234567890), or a fraction written with more digits than a double has.
+     * 1.50 and 1.5 are the same number and still canonicalize alike, as RFC 8785 wants.
+     */
+    private static String exactNumber(JsonParser p) throws IOException {
+        java.math.BigDecimal written = p.getDecimalValue();
+        double d = written.doubleValue();
+        if (Double.isInfinite(d) || (d == 0 && written.signum() != 0)) {
+            throw new IOException("number out of double range");
+        }
+        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
+            if (new java.math.BigDecimal(d).compareTo(written) != 0) {
+                throw new IOException("integer not exact as a double");
+            }
+        } else if (written.stripTrailingZeros().precision() > 17) {
+            throw new IOException("more digits than a double holds");
+        }
+        return number(d);
     }
 
     static void string(String s, StringBuilder out) throws IOException {

@@ -11,6 +11,7 @@ import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.MismatchKind;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.RunStart;
 import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Side;
 import io.keyferry.core.model.SkipReason;
@@ -122,6 +123,23 @@ public final class Json {
         }
         return new ScanProgress(req(n, "run"), req(n, "scanner"), opt(n, "workspace"), cursors,
                 n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong());
+    }
+
+    public static byte[] encode(RunStart r) {
+        ObjectNode n = header("run", r.run());
+        n.put("mode", r.mode().wire());
+        text(n, "actor", r.actor());
+        n.put("at_ms", r.atMs());
+        return bytes(n);
+    }
+
+    public static RunStart decodeRunStart(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "run");
+        try {
+            return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"), n.path("at_ms").asLong());
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("bad run record: " + e.getMessage());
+        }
     }
 
     /** The run a record belongs to, without decoding the rest; null when it is not one of ours. */

@@ -93,7 +93,7 @@ public final class ReportWriter {
     }
 
     private static void sizeNode(com.fasterxml.jackson.databind.node.ObjectNode n, String field, Side s) {
-        if (s.exists()) {
+        if (s.exists() && s.size() >= 0) {
             n.put(field, s.size());
         } else {
             n.putNull(field);
@@ -101,6 +101,6 @@ public final class ReportWriter {
     }
 
     private static String size(Side s) {
-        return s.exists() ? Long.toString(s.size()) : "";
+        return s.exists() && s.size() >= 0 ? Long.toString(s.size()) : "";
     }
 }

@@ -73,8 +73,11 @@ class CanonicalJsonTest {
     }
 
     @Test
-    void integersBeyondDoublePrecisionRoundLikeEcmaScript() {
-        assertEquals(Optional.of("9007199254740992"), canon("9007199254740993"));
+    void aNumberADoubleCannotHoldExactlyLeavesTheTextUncanonicalizedSoDifferentValuesNeverHashAlike() {
+        assertEquals(Optional.empty(), canon("9007199254740993"));
+        assertEquals(Optional.empty(), canon("{\"id\": 12345678901234567890}"));
+        assertEquals(Optional.of("{\"id\":9007199254740992}"), canon("{\"id\": 9007199254740992}"));
+        assertEquals(Optional.of("[1.5,0.1]"), canon("[1.50, 0.10]"), "the same number written differently is still one value");
     }
 
     @Test

@@ -1,15 +1,15 @@
-package io.keyferry.producer;
+package io.keyferry.core.rate;
 
 /** Paces calls to at most {@code perSecond} (0: unlimited) by sleeping, without bursts above a second's worth. */
-final class RateLimiter {
+public final class RateLimiter {
     private final double perSecond;
     private long next = System.nanoTime();
 
-    RateLimiter(double perSecond) {
+    public RateLimiter(double perSecond) {
         this.perSecond = perSecond;
     }
 
-    void acquire() {
+    public synchronized void acquire() {
         if (perSecond <= 0) {
             return;
         }
