@@ -11,7 +11,7 @@ import io.keyferry.core.model.CopyMode;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
-import io.keyferry.core.rules.RenameRules;
+import io.keyferry.core.rules.Naming;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -188,6 +188,15 @@ public final class Options {
                 + "{name} matches one or more characters other than ':', {name*} anything. Env: KEYFERRY_RENAME.")
         List<String> renames = new ArrayList<>();
 
+        @Option(names = "--derive", paramLabel = "'NAME=field:F|json:/ptr'", description = "A name for --rename's TO taken "
+                + "from the source value: hash field F, or the RFC 6901 pointer in a JSON string; repeatable. A key "
+                + "without it is skipped as invalid. Env: KEYFERRY_DERIVE.")
+        List<String> derives = new ArrayList<>();
+
+        @Option(names = "--require", paramLabel = "'NAME=REGEX'", description = "A captured or derived name must fully "
+                + "match REGEX, or the key is skipped as invalid; repeatable. Env: KEYFERRY_REQUIRE.")
+        List<String> requires = new ArrayList<>();
+
         @Option(names = "--on-conflict", paramLabel = "POLICY", defaultValue = "skip",
                 description = "skip: never touch an existing target key; replace-if-different. Default: ${DEFAULT-VALUE}. "
                         + "Env: KEYFERRY_ON_CONFLICT.")
@@ -211,12 +220,7 @@ public final class Options {
 
         MigrateConfig config(String run, RedisEndpoint source, RedisEndpoint target, double rps) {
             Mode mode = mode();
-            RenameRules rules;
-            try {
-                rules = RenameRules.parse(renames, Set.of());
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException("--rename", e.getMessage());
-            }
+            Naming naming = Naming.parse(renames, derives, requires);
             ConflictPolicy policy;
             try {
                 policy = ConflictPolicy.of(onConflict);
@@ -229,7 +233,7 @@ public final class Options {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--copy", "'" + copy + "' is not struct or dump");
             }
-            return new MigrateConfig(run, source, target, mode, actor, rules, policy, copyMode, maxValueBytes, rps);
+            return new MigrateConfig(run, source, target, mode, actor, naming, policy, copyMode, maxValueBytes, rps);
         }
     }
 

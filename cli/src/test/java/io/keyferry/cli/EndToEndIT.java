@@ -275,6 +275,28 @@ class EndToEndIT {
         assertEquals(0L, target.strings().exists("ai:job:ws2:8"));
     }
 
+    @Test
+    void aWorkspaceIdFromAHashFieldNamesTheTargetAndAMissingOrMalformedOneIsNeverWritten() throws Exception {
+        source.strings().hset("ai:jobs:j-1", Map.of("workspace_id", "ws-1", "state", "done"));
+        source.strings().hset("ai:jobs:j-2", Map.of("workspace_id", "ws-2", "state", "running"));
+        source.strings().hset("ai:jobs:j-3", Map.of("state", "orphaned"));
+        source.strings().hset("ai:jobs:j-4", Map.of("workspace_id", "ws 4; DROP", "state", "bad"));
+        Path report = tmp.resolve("ai.csv");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match ai:jobs:* "
+                + "--rename 'ai:jobs:{job_id} -> ai:job:{workspace_id}:{job_id}' --derive workspace_id=field:workspace_id "
+                + "--require 'workspace_id=ws-[0-9]+' --report " + report + " " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(2, o.count("copied"));
+        assertEquals(2, o.count("skipped_invalid"));
+        assertEquals("done", target.strings().hget("ai:job:ws-1:j-1", "state"));
+        assertEquals("running", target.strings().hget("ai:job:ws-2:j-2", "state"));
+        assertEquals(2L, target.strings().dbsize(), "nothing else was written");
+        assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-3,,hash,\\d+,[0-9a-f]{64},,,skipped,invalid,not_applicable")),
+                Files.readString(report));
+    }
+
     private static byte[] content(TestRedis r, String key) {
         RedisCommands<String, String> c = r.strings();
         Object v = switch (c.type(key)) {

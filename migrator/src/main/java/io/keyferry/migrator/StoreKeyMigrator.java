@@ -9,13 +9,13 @@ import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
 import io.keyferry.core.model.SkipReason;
 import io.keyferry.core.model.Status;
+import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRules;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.Snapshot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -41,23 +41,28 @@ public final class StoreKeyMigrator implements KeyMigrator {
     public KeyResult migrate(KeyRef ref, String keyOffset) {
         rate.acquire();
         RedisKey key = ref.key();
-        Optional<RenameRules.Match> match = config.rules().match(key);
+        Naming naming = config.naming();
+        Optional<RenameRules.Match> match = naming.match(key);
         if (match.isEmpty()) {
             return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
         }
-        byte[] workspace = match.get().captures().get("workspace_id");
-        if (ref.workspace() != null && workspace != null
-                && !java.util.Arrays.equals(workspace, ref.workspace().getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
-            return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.OTHER_WORKSPACE, null, keyOffset);
-        }
-        RedisKey targetKey = match.get().target(key, Map.of());
+        RedisKey targetKey = null;
         Snapshot src = null;
         try {
             src = source.read(key);
             if (!src.exists()) {
+                if (!naming.needsValue(match.get())) {
+                    targetKey = naming.resolve(key, match.get(), null, ref.workspace()).target();
+                }
                 return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
             }
             Side srcSide = src.side();
+            Naming.Resolved name = naming.resolve(key, match.get(), src.value(), ref.workspace());
+            if (name.skipped()) {
+                LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
+                return result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset);
+            }
+            targetKey = name.target();
             if (src.value() == null) {
                 return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
                         "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset);

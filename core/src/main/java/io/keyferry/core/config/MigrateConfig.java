@@ -3,16 +3,17 @@ package io.keyferry.core.config;
 import io.keyferry.core.model.ConflictPolicy;
 import io.keyferry.core.model.CopyMode;
 import io.keyferry.core.model.Mode;
-import io.keyferry.core.rules.RenameRules;
+import io.keyferry.core.rules.Naming;
 
 /**
  * How the migrator treats each key.
  *
+ * @param naming        --rename, --derive and --require together
  * @param maxValueBytes skip bigger keys as too_large (0: no limit)
  * @param rps           keys per second for the whole run (0: no limit)
  */
 public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint target, Mode mode, String actor,
-                            RenameRules rules, ConflictPolicy onConflict, CopyMode copy, long maxValueBytes,
+                            Naming naming, ConflictPolicy onConflict, CopyMode copy, long maxValueBytes,
                             double rps) {
     public MigrateConfig {
         RunId.check(run);
