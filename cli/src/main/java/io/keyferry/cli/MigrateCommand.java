@@ -4,6 +4,8 @@ import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.config.MigrateConfig;
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.RunId;
+import io.keyferry.core.model.CopyMode;
+import io.keyferry.core.model.Mode;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.migrator.MigratorApp;
 import io.keyferry.migrator.StoreKeyMigrator;
@@ -44,8 +46,9 @@ final class MigrateCommand implements Callable<Integer> {
         MigrateConfig config = migrate.config(run, src, dst, rps);
         KafkaSettings settings = kafka.settings();
         try (Session session = new Session()) {
-            var s = session.redis(src);
-            var t = session.redis(dst);
+            boolean dump = config.copy() == CopyMode.DUMP;
+            var s = session.redis(src, dump);
+            var t = session.redis(dst, dump && config.mode() == Mode.EXECUTE);
             KafkaClients clients = session.kafka(settings);
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(),
                     System.currentTimeMillis()));

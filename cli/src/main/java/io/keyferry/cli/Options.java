@@ -211,6 +211,12 @@ public final class Options {
                         + "Env: KEYFERRY_MAX_VALUE_BYTES.")
         long maxValueBytes;
 
+        @Option(names = "--max-retries", paramLabel = "N", defaultValue = "8",
+                description = "Tries after a transient Redis failure (connection lost, timeout, LOADING, BUSY), with "
+                        + "backoff from 100 ms to 5 s, before the key is reported error. Default: ${DEFAULT-VALUE}. "
+                        + "Env: KEYFERRY_MAX_RETRIES.")
+        int maxRetries;
+
         Mode mode() {
             if (dryRun && execute) {
                 throw new ConfigException("--execute", "contradicts --dry-run; give one of them");
@@ -233,7 +239,7 @@ public final class Options {
             } catch (IllegalArgumentException e) {
                 throw new ConfigException("--copy", "'" + copy + "' is not struct or dump");
             }
-            return new MigrateConfig(run, source, target, mode, actor, naming, policy, copyMode, maxValueBytes, rps);
+            return new MigrateConfig(run, source, target, mode, actor, naming, policy, copyMode, maxValueBytes, rps, maxRetries);
         }
     }
 

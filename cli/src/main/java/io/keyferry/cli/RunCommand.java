@@ -4,6 +4,8 @@ import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.config.MigrateConfig;
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.RunId;
+import io.keyferry.core.model.CopyMode;
+import io.keyferry.core.model.Mode;
 import io.keyferry.core.config.ScanConfig;
 import io.keyferry.core.config.VerifyConfig;
 import io.keyferry.kafka.KafkaClients;
@@ -59,8 +61,9 @@ final class RunCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             // Each role gets its own connections, as it would in its own process.
             var scanSource = session.redis(src);
-            var migrateSource = session.redis(src);
-            var migrateTarget = session.redis(dst);
+            boolean dump = migrateConfig.copy() == CopyMode.DUMP;
+            var migrateSource = session.redis(src, dump);
+            var migrateTarget = session.redis(dst, dump && migrateConfig.mode() == Mode.EXECUTE);
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);

@@ -63,6 +63,21 @@ final class Session implements AutoCloseable {
     }
 
     /**
+     * Connects and checks the server offers the commands the copy mode needs (hosted stores may
+     * disable DUMP/RESTORE or scripting), so a run fails at start-up rather than key by key.
+     */
+    RedisStore redis(RedisEndpoint endpoint, boolean dumpMode) {
+        RedisStore store = redis(endpoint);
+        java.util.Set<String> missing = store.missingCommands(dumpMode);
+        if (!missing.isEmpty()) {
+            throw new io.keyferry.core.config.ConfigException(endpoint.option(), "the server does not offer "
+                    + String.join(", ", missing).toUpperCase(java.util.Locale.ROOT) + ", which "
+                    + (dumpMode ? "--copy dump" : "--copy struct") + " needs" + (dumpMode ? "; try --copy struct" : ""));
+        }
+        return store;
+    }
+
+    /**
      * Kafka clients for the given settings, after making sure the run's topics exist: the given
      * brokers; else an embedded broker another keyferry process already runs on this state dir;
      * else a new embedded broker, owned (and stopped) by this command.

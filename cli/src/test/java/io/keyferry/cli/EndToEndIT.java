@@ -234,16 +234,75 @@ class EndToEndIT {
     }
 
     @Test
-    void aKeyOfATypeThatCannotBeCopiedYetIsAnErrorAndTheRunExitsTwo() {
-        source.strings().set("job:ok", "fine");
-        source.strings().xadd("job:events", Map.of("f", "v"));
+    void aDumpModeRunCopiesEveryTypeIncludingAStreamAndVerifiesByCanonicalHash() {
+        loadEveryType();
+        source.strings().xadd("job:events", Map.of("f", "v1"));
+        source.strings().xadd("job:events", Map.of("f", "v2", "g", "w"));
+        source.strings().xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from("job:events", "0-0"), "workers");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --copy dump --match job:* " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(8, o.count("copied"));
+        assertEquals(8, o.count("verdict_match"));
+        for (String key : source.strings().keys("job:*")) {
+            assertArrayEquals(content(source, key), content(target, key), key);
+        }
+        assertEquals(source.strings().xrange("job:events", io.lettuce.core.Range.create("-", "+")).toString(),
+                target.strings().xrange("job:events", io.lettuce.core.Range.create("-", "+")).toString());
+        assertEquals(1, target.strings().xinfoGroups("job:events").size());
+    }
+
+    @Test
+    void aStructRunCopiesAStreamWithItsEntryIdsAndGroups() {
+        source.strings().xadd("job:events", Map.of("f", "v1"));
+        source.strings().xgroupCreate(io.lettuce.core.XReadArgs.StreamOffset.from("job:events", "$"), "workers");
 
         Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match job:* " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(1, o.count("verdict_match"));
+        assertEquals(source.strings().xrange("job:events", io.lettuce.core.Range.create("-", "+")).toString(),
+                target.strings().xrange("job:events", io.lettuce.core.Range.create("-", "+")).toString());
+        assertEquals(1, target.strings().xinfoGroups("job:events").size());
+    }
+
+    @Test
+    void aKeyTheTargetRefusesIsAnErrorWithoutThePasswordTheRestGoesOnAndTheRunExitsTwo() throws Exception {
+        target.close();
+        target = TestRedis.start("--user", "writer", "on", ">s3cretpw", "~job:ok*", "+@all");
+        source.strings().set("job:ok", "fine");
+        source.strings().set("job:forbidden", "no");
+        String restricted = target.uri().replace("redis://", "redis://writer:s3cretpw@");
+        Path report = tmp.resolve("e.csv");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --match job:* --max-retries 0 --report " + report
+                + " --source " + source.uri() + " --target " + restricted + " --bootstrap-servers " + kafka.bootstrapServers()
+                + " --state-dir " + tmp.resolve("state"));
 
         assertEquals(2, o.exitCode(), o.toString());
         assertEquals(1, o.count("errors"));
         assertEquals(1, o.count("copied"));
-        assertEquals(0L, target.strings().exists("job:events"));
+        assertEquals(0L, target.strings().exists("job:forbidden"));
+        assertEquals("fine", target.strings().get("job:ok"));
+        assertFalse((o.out() + o.err() + Files.readString(report)).contains("s3cretpw"), o.toString());
+        Cli.Outcome audit = Cli.run("audit --run " + o.out().lines().findFirst().orElseThrow().split(" ")[1].replace(":", "")
+                + " --bootstrap-servers " + kafka.bootstrapServers());
+        assertTrue(audit.out().contains("error: ") && audit.out().contains("NOPERM"), audit.out());
+        assertFalse(audit.out().contains("s3cretpw"), audit.out());
+    }
+
+    @Test
+    void dumpModeAgainstAServerWithoutDumpIsRefusedAtStartUpNamingTheOption() {
+        source.close();
+        source = TestRedis.start("--rename-command", "DUMP", "");
+        source.strings().set("job:1", "v");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --copy dump " + endpoints());
+
+        assertEquals(1, o.exitCode(), o.toString());
+        assertTrue(o.err().startsWith("keyferry: --source: the server does not offer DUMP"), o.err());
+        assertEquals(0L, target.strings().dbsize());
     }
 
     @Test
@@ -305,6 +364,7 @@ class EndToEndIT {
             case "list" -> c.lrange(key, 0, -1);
             case "set" -> new java.util.TreeSet<>(c.smembers(key));
             case "zset" -> c.zrangeWithScores(key, 0, -1).toString();
+            case "stream" -> c.xrange(key, io.lettuce.core.Range.create("-", "+")).toString();
             default -> throw new AssertionError(key);
         };
         return String.valueOf(v).getBytes(StandardCharsets.UTF_8);

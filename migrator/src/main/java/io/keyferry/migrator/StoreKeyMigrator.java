@@ -11,8 +11,11 @@ import io.keyferry.core.model.SkipReason;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRules;
+import io.keyferry.core.model.CopyMode;
+import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.Snapshot;
+import io.keyferry.redis.Transient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,8 @@ import java.util.Optional;
  */
 public final class StoreKeyMigrator implements KeyMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(StoreKeyMigrator.class);
+    private static final long INITIAL_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5_000;
 
     private final MigrateConfig config;
     private final RedisStore source;
@@ -40,6 +45,30 @@ public final class StoreKeyMigrator implements KeyMigrator {
     @Override
     public KeyResult migrate(KeyRef ref, String keyOffset) {
         rate.acquire();
+        long backoff = INITIAL_BACKOFF_MS;
+        for (int attempt = 0; ; attempt++) {
+            KeyResult r = attempt(ref, keyOffset, attempt < config.maxRetries());
+            if (r != null) {
+                return r;
+            }
+            LOG.info("key {}: transient Redis failure, retry {} of {} in {} ms", ref.key(), attempt + 1, config.maxRetries(), backoff);
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return attempt(ref, keyOffset, false);
+            }
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+        }
+    }
+
+    /**
+     * One try at a key. Every step is safe to repeat: a create that went through before the
+     * connection broke shows up on the next try as a target that already matches.
+     *
+     * @return null when a transient failure should be retried (only if {@code mayRetry})
+     */
+    private KeyResult attempt(KeyRef ref, String keyOffset, boolean mayRetry) {
         RedisKey key = ref.key();
         Naming naming = config.naming();
         Optional<RenameRules.Match> match = naming.match(key);
@@ -49,7 +78,14 @@ public final class StoreKeyMigrator implements KeyMigrator {
         RedisKey targetKey = null;
         Snapshot src = null;
         try {
-            src = source.read(key);
+            byte[] payload = null;
+            if (config.copy() == CopyMode.DUMP) {
+                DumpSnapshot dump = source.readDump(key); // payload and value from one atomic read
+                src = dump.snapshot();
+                payload = dump.payload();
+            } else {
+                src = source.read(key);
+            }
             if (!src.exists()) {
                 if (!naming.needsValue(match.get())) {
                     targetKey = naming.resolve(key, match.get(), null, ref.workspace()).target();
@@ -63,7 +99,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 return result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset);
             }
             targetKey = name.target();
-            if (src.value() == null) {
+            if (src.value() == null && config.copy() == CopyMode.STRUCT) {
                 return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
                         "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset);
             }
@@ -83,7 +119,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 // It expired at the source while we were copying: there is nothing left to copy.
                 return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
             }
-            boolean created = target.createIfAbsent(targetKey, src.value(), ttl);
+            boolean created = payload != null
+                    ? target.restoreIfAbsent(targetKey, payload, ttl)
+                    : target.createIfAbsent(targetKey, src.value(), ttl);
             Snapshot back = target.read(targetKey);
             if (!created) {
                 // An application created it between our look and our write: it is theirs now.
@@ -94,6 +132,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
             LOG.debug("{} {} -> {} ({} bytes)", status.wire(), key, targetKey, srcSide.size());
             return result(ref, targetKey, srcSide, backSide, src.readAtMs(), status, null, null, keyOffset);
         } catch (RuntimeException e) {
+            if (mayRetry && Transient.is(e)) {
+                return null;
+            }
             String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
             LOG.warn("key {} failed: {}", key, message);
             Side srcSide = src == null ? Side.ABSENT : src.side();

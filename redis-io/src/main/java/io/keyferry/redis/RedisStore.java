@@ -8,6 +8,7 @@ import io.keyferry.core.model.RedisKey;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanCursor;
@@ -23,7 +24,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One Redis endpoint as the roles see it: atomic snapshots of a key, atomic create-if-absent
@@ -33,6 +38,15 @@ public final class RedisStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
     private static final Script READ = Script.load("read.lua");
     private static final Script CREATE = Script.load("create.lua");
+    private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
+
+    /** What struct mode runs, directly or inside read.lua/create.lua. */
+    private static final List<String> STRUCT_COMMANDS = List.of(
+            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire",
+            "get", "set", "hgetall", "hset", "lrange", "rpush", "smembers", "sadd", "zrange", "zadd",
+            "xrange", "xinfo", "xadd", "xsetid", "xgroup");
+    /** Dump mode still reads the struct value (for the hash), so it needs all of the above too. */
+    private static final List<String> DUMP_COMMANDS = List.of("dump", "restore");
 
     private final RedisEndpoint endpoint;
     private final RedisClient client;
@@ -78,17 +92,74 @@ public final class RedisStore implements AutoCloseable {
     /** Type, TTL and whole value of {@code key}, read in one atomic step. */
     public Snapshot read(RedisKey key) {
         long at = System.currentTimeMillis();
-        List<Object> reply = eval(READ, key.unsafeBytes());
-        String type = text(reply.get(0));
-        if ("none".equals(type)) {
-            return Snapshot.absent(at);
-        }
-        KeyType t = Canonical.typeOf(type);
-        long ttl = (Long) reply.get(1);
+        return snapshot(eval(READ, key.unsafeBytes()), 2, at);
+    }
+
+    /**
+     * DUMP mode's read: type, TTL, DUMP payload and the struct value, all from one atomic script,
+     * so the payload that is restored is exactly the value that is hashed.
+     *
+     * @return for a missing key an absent snapshot and a null payload
+     */
+    public DumpSnapshot readDump(RedisKey key) {
+        long at = System.currentTimeMillis();
+        List<Object> reply = eval(READ, key.unsafeBytes(), DUMP_FLAG);
         if (reply.size() < 3) {
-            return new Snapshot(t, null, ttl, at);
+            return new DumpSnapshot(snapshot(reply, 2, at), null);
         }
-        return new Snapshot(t, value(t, reply.get(2)), ttl, at);
+        return new DumpSnapshot(snapshot(reply, 3, at), (byte[]) reply.get(2));
+    }
+
+    /**
+     * {@code RESTORE key ttl payload} without REPLACE: Redis itself creates the key only if it is
+     * absent, atomically, so an application's key is never overwritten.
+     *
+     * @param ttlMs remaining TTL; {@code <= 0} restores a persistent key (as {@link #createIfAbsent})
+     * @return false when the key already existed (BUSYKEY); it is left untouched
+     * @throws RedisCommandExecutionException for any other refusal, e.g. a payload from another
+     *                                        Redis version ("DUMP payload version or checksum are wrong")
+     */
+    public boolean restoreIfAbsent(RedisKey key, byte[] payload, long ttlMs) {
+        try {
+            redis.restore(key.unsafeBytes(), ttlMs > 0 ? ttlMs : 0, payload);
+            return true;
+        } catch (RedisCommandExecutionException e) {
+            // Lettuce maps every "BUSY..." error to RedisBusyException, a busy script included:
+            // only BUSYKEY means "exists".
+            if (e.getMessage() != null && e.getMessage().startsWith("BUSYKEY")) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The commands a copy mode needs that this server does not offer (disabled with
+     * rename-command, or too old), lower case and sorted; empty when all are there.
+     * A server that refuses COMMAND itself cannot be checked and also gives an empty set:
+     * keyferry does not need COMMAND, so that alone must not stop a run.
+     */
+    public Set<String> missingCommands(boolean dumpMode) {
+        List<String> wanted = new ArrayList<>(STRUCT_COMMANDS);
+        if (dumpMode) {
+            wanted.addAll(DUMP_COMMANDS);
+        }
+        List<Object> info;
+        try {
+            info = redis.commandInfo(wanted.toArray(new String[0]));
+        } catch (RedisCommandExecutionException e) {
+            LOG.debug("{}: COMMAND INFO refused, cannot check commands: {}", endpoint.option(), e.getMessage());
+            return Collections.emptySet();
+        }
+        Set<String> missing = new TreeSet<>();
+        for (int i = 0; i < wanted.size(); i++) {
+            // One reply per name asked, in order; an unknown (or renamed-away) command is nil.
+            Object entry = i < info.size() ? info.get(i) : null;
+            if (!(entry instanceof List<?> l) || l.isEmpty()) {
+                missing.add(wanted.get(i).toLowerCase(Locale.ROOT));
+            }
+        }
+        return missing;
     }
 
     /**
@@ -115,6 +186,22 @@ public final class RedisStore implements AutoCloseable {
             z.members().forEach(m -> {
                 args.add(bytes(Canonical.score(m.score())));
                 args.add(m.member());
+            });
+        } else if (value instanceof KeyValue.StreamValue st) {
+            // Layout documented in create.lua.
+            args.add(st.lastGeneratedId());
+            args.add(bytes(Integer.toString(st.groups().size())));
+            st.groups().forEach(g -> {
+                args.add(g.name());
+                args.add(g.lastDeliveredId());
+            });
+            st.entries().forEach(e -> {
+                args.add(e.id());
+                args.add(bytes(Integer.toString(e.fields().size())));
+                e.fields().forEach(f -> {
+                    args.add(f.name());
+                    args.add(f.value());
+                });
             });
         }
         Long created = evalInteger(CREATE, key.unsafeBytes(), args.toArray(new byte[0][]));
@@ -151,6 +238,20 @@ public final class RedisStore implements AutoCloseable {
     }
 
     // ---- helpers ------------------------------------------------------------------------
+
+    /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */
+    private static Snapshot snapshot(List<Object> reply, int valueAt, long at) {
+        String type = text(reply.get(0));
+        if ("none".equals(type)) {
+            return Snapshot.absent(at);
+        }
+        KeyType t = Canonical.typeOf(type);
+        long ttl = (Long) reply.get(1);
+        if (reply.size() <= valueAt) {
+            return new Snapshot(t, null, ttl, at);
+        }
+        return new Snapshot(t, value(t, reply.get(valueAt)), ttl, at);
+    }
 
     private List<Object> eval(Script script, byte[] key, byte[]... args) {
         try {
@@ -193,9 +294,33 @@ public final class RedisStore implements AutoCloseable {
                 }
                 return new KeyValue.ZSetValue(members);
             }
+            case STREAM:
+                return stream((List<Object>) raw);
             default:
                 return null;
         }
+    }
+
+    /** {entries as XRANGE gives them, last-generated-id, flat {group name, last-delivered-id, ...}}. */
+    @SuppressWarnings("unchecked")
+    private static KeyValue.StreamValue stream(List<Object> raw) {
+        List<Object> rawEntries = (List<Object>) raw.get(0);
+        List<KeyValue.StreamEntry> entries = new ArrayList<>(rawEntries.size());
+        for (Object o : rawEntries) {
+            List<Object> e = (List<Object>) o;
+            List<Object> kv = (List<Object>) e.get(1);
+            List<KeyValue.Field> fields = new ArrayList<>(kv.size() / 2);
+            for (int i = 0; i + 1 < kv.size(); i += 2) {
+                fields.add(new KeyValue.Field((byte[]) kv.get(i), (byte[]) kv.get(i + 1)));
+            }
+            entries.add(new KeyValue.StreamEntry((byte[]) e.get(0), fields));
+        }
+        List<Object> rawGroups = (List<Object>) raw.get(2);
+        List<KeyValue.StreamGroup> groups = new ArrayList<>(rawGroups.size() / 2);
+        for (int i = 0; i + 1 < rawGroups.size(); i += 2) {
+            groups.add(new KeyValue.StreamGroup((byte[]) rawGroups.get(i), (byte[]) rawGroups.get(i + 1)));
+        }
+        return new KeyValue.StreamValue(entries, (byte[]) raw.get(1), groups);
     }
 
     @SuppressWarnings("unchecked")

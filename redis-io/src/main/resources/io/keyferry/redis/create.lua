@@ -1,6 +1,8 @@
 -- Create KEYS[1] only if it does not exist, whole and with its TTL, in one atomic step:
 -- no reader sees it half-written, and a key an application created meanwhile is never touched.
--- ARGV: type, ttl ms (<= 0: persistent), then the value's parts.
+-- ARGV: type, ttl ms (<= 0: persistent), then the value's parts. A stream's parts are:
+-- last-generated-id, group count G, G pairs (name, last-delivered-id), then per entry:
+-- id, field count N, N pairs (field, value).
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
@@ -27,6 +29,30 @@ elseif t == 'set' then
   push('SADD')
 elseif t == 'zset' then
   push('ZADD')
+elseif t == 'stream' then
+  local ngroups = tonumber(ARGV[4])
+  local i = 5 + 2 * ngroups
+  local n = #ARGV
+  -- One XADD per entry with its explicit id (ids come in order, as XADD demands). An entry's
+  -- fields cannot be split over several XADDs, so an entry of more than ~4000 fields fails
+  -- on unpack()'s limit (the error propagates).
+  while i <= n do
+    local nfields = tonumber(ARGV[i + 1])
+    redis.call('XADD', KEYS[1], ARGV[i], unpack(ARGV, i + 2, i + 1 + 2 * nfields))
+    i = i + 2 + 2 * nfields
+  end
+  if redis.call('EXISTS', KEYS[1]) == 0 then
+    -- No entries: an empty stream exists in Redis (after XDEL/XTRIM, or made by MKSTREAM)
+    -- and must be copied as one. MKSTREAM is the only way to create it without adding an
+    -- entry; the helper group is dropped at once, before the real ones are created.
+    redis.call('XGROUP', 'CREATE', KEYS[1], 'keyferry:mkstream', '0', 'MKSTREAM')
+    redis.call('XGROUP', 'DESTROY', KEYS[1], 'keyferry:mkstream')
+  end
+  -- New ids on the target continue after the source's, even if its last entries were deleted.
+  redis.call('XSETID', KEYS[1], ARGV[3])
+  for g = 0, ngroups - 1 do
+    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[5 + 2 * g], ARGV[6 + 2 * g])
+  end
 else
   return redis.error_reply('keyferry: cannot create type ' .. t)
 end

@@ -5,7 +5,14 @@ import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.core.hash.Canonical;
+import io.lettuce.core.Consumer;
 import io.lettuce.core.SetArgs;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XReadArgs.StreamOffset;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,6 +153,110 @@ class RedisStoreIT {
         assertEquals(250, seen.size());
         assertFalse(seen.contains(RedisKey.of("s:hash")));
         assertNull(store.commands().get(b("nope")));
+    }
+
+    @Test
+    void aStreamIsReadWithEntriesFieldsLastIdAndGroupsAndCopiedWhole() {
+        byte[] src = b("stream:src");
+        byte[] binary = {0, (byte) 0xff, '\r', '\n', (byte) 0x80};
+        var r = store.commands();
+        r.xadd(src, new XAddArgs().id("1700000000000-0"), b("user"), b("ann"), b("action"), b("login"), b("ip"), b("10.0.0.1"));
+        r.xadd(src, new XAddArgs().id("1700000000000-1"), b("blob"), binary);
+        r.xadd(src, new XAddArgs().id("1700000000001-0"), b("user"), b("bob"));
+        r.xadd(src, new XAddArgs().id("9999999999999-5"), b("gone"), b("soon"));
+        r.xgroupCreate(StreamOffset.from(src, "0-0"), b("workers"));
+        r.xgroupCreate(StreamOffset.from(src, "$"), b("tail"));
+        // Two entries delivered (and left pending) to the group: its last-delivered-id moves.
+        List<StreamMessage<byte[], byte[]>> got = r.xreadgroup(Consumer.from(b("workers"), b("w1")),
+                XReadArgs.Builder.count(2), StreamOffset.lastConsumed(src));
+        assertEquals(2, got.size());
+        // The newest entry is deleted: last-generated-id now lies beyond the last entry.
+        r.xdel(src, "9999999999999-5");
+        r.pexpire(src, 50_000);
+
+        Snapshot read = store.read(RedisKey.of(src));
+        assertEquals(KeyType.STREAM, read.type());
+        KeyValue.StreamValue v = (KeyValue.StreamValue) read.value();
+        assertEquals(List.of("1700000000000-0", "1700000000000-1", "1700000000001-0"), v.entries().stream().map(e -> s(e.id())).toList());
+        assertEquals(List.of("user=ann", "action=login", "ip=10.0.0.1"), fields(v.entries().get(0)));
+        assertArrayEquals(binary, v.entries().get(1).fields().get(0).value());
+        assertEquals("9999999999999-5", s(v.lastGeneratedId()));
+        assertEquals(List.of("tail@9999999999999-5", "workers@1700000000000-1"), groups(v));
+        assertEquals(KeyType.STREAM, read.side().type());
+        assertEquals(Canonical.size(v), read.side().size());
+
+        RedisKey dst = RedisKey.of("stream:dst");
+        assertTrue(store.createIfAbsent(dst, v, read.ttlLeftAt(System.currentTimeMillis())));
+        Snapshot back = store.read(dst);
+        KeyValue.StreamValue bv = (KeyValue.StreamValue) back.value();
+        assertEquals(read.side().sha256(), back.side().sha256());
+        assertEquals("9999999999999-5", s(bv.lastGeneratedId()));
+        assertEquals(groups(v), groups(bv));
+        assertTrue(back.ttlMs() > 49_000 && back.ttlMs() <= 50_000, "ttl " + back.ttlMs());
+        // The group's position is carried, its pending entries are not (struct mode cannot).
+        assertEquals(0L, r.xpending(dst.unsafeBytes(), b("workers")).getCount());
+        assertEquals(1, r.xreadgroup(Consumer.from(b("workers"), b("w1")), StreamOffset.lastConsumed(dst.unsafeBytes())).size());
+        // New ids on the target continue after the source's, never behind them.
+        assertEquals("9999999999999-6", r.xadd(dst.unsafeBytes(), b("next"), b("1")));
+    }
+
+    @Test
+    void emptyStreamsWithAndWithoutGroupsAreCopiedAsEmptyStreams() {
+        var r = store.commands();
+        r.xadd(b("e:grouped"), new XAddArgs().id("5-0"), b("f"), b("v"));
+        r.xgroupCreate(StreamOffset.from(b("e:grouped"), "$"), b("g"));
+        r.xdel(b("e:grouped"), "5-0");
+        r.xgroupCreate(StreamOffset.from(b("e:made"), "0"), b("g"), XGroupCreateArgs.Builder.mkstream());
+        r.xadd(b("e:bare"), new XAddArgs().id("3-7"), b("f"), b("v"));
+        r.xdel(b("e:bare"), "3-7");
+
+        for (String name : List.of("e:grouped", "e:made", "e:bare")) {
+            Snapshot src = store.read(RedisKey.of(name));
+            KeyValue.StreamValue v = (KeyValue.StreamValue) src.value();
+            assertTrue(v.entries().isEmpty(), name);
+            RedisKey dst = RedisKey.of(name + ":copy");
+            assertTrue(store.createIfAbsent(dst, v, -1), name);
+            KeyValue.StreamValue back = (KeyValue.StreamValue) store.read(dst).value();
+            assertEquals("stream", r.type(dst.unsafeBytes()), name);
+            assertEquals(0L, r.xlen(dst.unsafeBytes()), name);
+            assertEquals(s(v.lastGeneratedId()), s(back.lastGeneratedId()), name);
+            assertEquals(groups(v), groups(back), name);
+            assertEquals(Canonical.sha256(v), Canonical.sha256(back), name);
+            assertEquals(-1L, r.pttl(dst.unsafeBytes()), name);
+        }
+        assertEquals(List.of("g@5-0"), groups((KeyValue.StreamValue) store.read(RedisKey.of("e:grouped")).value()));
+        assertEquals(List.of(), groups((KeyValue.StreamValue) store.read(RedisKey.of("e:bare:copy")).value()));
+        assertEquals("3-7", s(((KeyValue.StreamValue) store.read(RedisKey.of("e:bare:copy")).value()).lastGeneratedId()));
+    }
+
+    @Test
+    void aStreamIsNotCreatedOverAnExistingKey() {
+        store.commands().xadd(b("taken"), new XAddArgs().id("1-0"), b("theirs"), b("1"));
+        KeyValue.StreamValue ours = new KeyValue.StreamValue(
+                List.of(new KeyValue.StreamEntry(b("2-0"), List.of(new KeyValue.Field(b("ours"), b("1"))))),
+                b("2-0"), List.of(new KeyValue.StreamGroup(b("g"), b("0-0"))));
+        assertFalse(store.createIfAbsent(RedisKey.of("taken"), ours, 10_000));
+        assertEquals(1L, store.commands().xlen(b("taken")));
+        assertTrue(store.commands().xinfoGroups(b("taken")).isEmpty());
+        assertEquals(-1L, store.commands().pttl(b("taken")));
+    }
+
+    @Test
+    void redis7OffersEverythingBothCopyModesNeed() {
+        assertEquals(java.util.Set.of(), store.missingCommands(false));
+        assertEquals(java.util.Set.of(), store.missingCommands(true));
+    }
+
+    private static List<String> fields(KeyValue.StreamEntry e) {
+        return e.fields().stream().map(f -> s(f.name()) + "=" + s(f.value())).toList();
+    }
+
+    private static List<String> groups(KeyValue.StreamValue v) {
+        return v.groups().stream().map(g -> s(g.name()) + "@" + s(g.lastDeliveredId())).sorted().toList();
+    }
+
+    private static String s(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
     }
 
     private static byte[] b(String s) {

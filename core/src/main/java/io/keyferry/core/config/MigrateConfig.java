@@ -10,11 +10,13 @@ import io.keyferry.core.rules.Naming;
  *
  * @param naming        --rename, --derive and --require together
  * @param maxValueBytes skip bigger keys as too_large (0: no limit)
- * @param rps           keys per second for the whole run (0: no limit)
+ * @param rps           keys per second (0: no limit)
+ * @param maxRetries    tries after a transient Redis failure before a key is an error (default 8,
+ *                      with backoff from 100 ms doubling to 5 s: about 20 s in all)
  */
 public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint target, Mode mode, String actor,
                             Naming naming, ConflictPolicy onConflict, CopyMode copy, long maxValueBytes,
-                            double rps) {
+                            double rps, int maxRetries) {
     public MigrateConfig {
         RunId.check(run);
         if (mode == Mode.EXECUTE && (actor == null || actor.isBlank())) {
@@ -23,11 +25,11 @@ public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint targ
         if (onConflict == ConflictPolicy.REPLACE_IF_DIFFERENT) {
             throw new ConfigException("--on-conflict", "replace-if-different is not available in this version yet; use skip");
         }
-        if (copy == CopyMode.DUMP) {
-            throw new ConfigException("--copy", "dump is not available in this version yet; use struct");
-        }
         if (maxValueBytes < 0) {
             throw new ConfigException("--max-value-bytes", "must not be negative");
+        }
+        if (maxRetries < 0 || maxRetries > 100) {
+            throw new ConfigException("--max-retries", "must be between 0 and 100, got " + maxRetries);
         }
         if (rps < 0) {
             throw new ConfigException("--rps", "must not be negative");

@@ -21,6 +21,13 @@ import java.util.List;
  * hash fields sorted by field, set members sorted, zset (member, score) sorted by member,
  * list items in order. Sorting is by unsigned bytes, which is what makes two servers with
  * different internal orders agree.
+ *
+ * <p>A stream hashes its entries in id order: per entry the id, the number of fields (as decimal
+ * text) and each field name and value, all length-prefixed. Field order within an entry is kept,
+ * as Redis keeps it. The last-generated id and the consumer groups are left out on purpose: they
+ * are bookkeeping, not data — two streams with the same entries are the same content even if one
+ * was trimmed more or read by other groups, and a target's group positions move as soon as its
+ * consumers run, which must not turn a verified copy into a mismatch. The copy still carries them.
  */
 public final class Canonical {
     private static final Comparator<byte[]> BYTES = Arrays::compareUnsigned;
@@ -58,13 +65,25 @@ public final class Canonical {
                 part(md, m.member());
                 part(md, score(m.score()).getBytes(StandardCharsets.US_ASCII));
             }
+        } else if (value instanceof KeyValue.StreamValue st) {
+            for (KeyValue.StreamEntry e : st.entries()) {
+                part(md, e.id());
+                part(md, Integer.toString(e.fields().size()).getBytes(StandardCharsets.US_ASCII));
+                for (KeyValue.Field f : e.fields()) {
+                    part(md, f.name());
+                    part(md, f.value());
+                }
+            }
         } else {
             throw new IllegalArgumentException("no canonical form for " + value.type().wire());
         }
         return hex(md.digest());
     }
 
-    /** Bytes of the raw value; for collections the sum of their parts (a score counts as its text). */
+    /**
+     * Bytes of the raw value; for collections the sum of their parts (a score counts as its text,
+     * a stream entry as its id plus its field names and values).
+     */
     public static long size(KeyValue value) {
         if (value instanceof KeyValue.StringValue s) {
             return s.value().length;
@@ -76,6 +95,9 @@ public final class Canonical {
             return s.members().stream().mapToLong(m -> m.length).sum();
         } else if (value instanceof KeyValue.ZSetValue z) {
             return z.members().stream().mapToLong(m -> m.member().length + score(m.score()).length()).sum();
+        } else if (value instanceof KeyValue.StreamValue st) {
+            return st.entries().stream().mapToLong(e -> e.id().length
+                    + e.fields().stream().mapToLong(f -> f.name().length + f.value().length).sum()).sum();
         }
         throw new IllegalArgumentException("no size for " + value.type().wire());
     }

@@ -38,6 +38,28 @@ public sealed interface KeyValue {
         }
     }
 
+    /**
+     * A stream: its entries in id order, plus the bookkeeping a copy must carry so that consumers
+     * behave the same on the target — the last generated id (new ids never go backwards) and each
+     * consumer group's last delivered id. Pending entries and consumers are not carried: struct
+     * mode cannot recreate them portably (DUMP mode does).
+     *
+     * @param lastGeneratedId the stream's last-generated-id, e.g. {@code "1700000000000-3"}
+     */
+    record StreamValue(List<StreamEntry> entries, byte[] lastGeneratedId, List<StreamGroup> groups) implements KeyValue {
+        public KeyType type() {
+            return KeyType.STREAM;
+        }
+    }
+
+    /** One stream entry: its id (e.g. {@code "1700000000000-0"}) and field/value pairs in order. */
+    record StreamEntry(byte[] id, List<Field> fields) {
+    }
+
+    /** A consumer group by name and the id of the last entry delivered to it. */
+    record StreamGroup(byte[] name, byte[] lastDeliveredId) {
+    }
+
     record Field(byte[] name, byte[] value) {
     }
 
