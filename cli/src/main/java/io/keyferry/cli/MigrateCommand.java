@@ -4,8 +4,6 @@ import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.config.MigrateConfig;
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.RunId;
-import io.keyferry.core.model.CopyMode;
-import io.keyferry.core.model.Mode;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.migrator.MigratorApp;
 import io.keyferry.migrator.StoreKeyMigrator;
@@ -46,13 +44,12 @@ final class MigrateCommand implements Callable<Integer> {
         MigrateConfig config = migrate.config(run, src, dst, rps);
         KafkaSettings settings = kafka.settings();
         try (Session session = new Session()) {
-            boolean dump = config.copy() == CopyMode.DUMP;
-            var s = session.redis(src, dump);
-            var t = session.redis(dst, dump && config.mode() == Mode.EXECUTE);
+            var stores = session.migrationStores(config);
             KafkaClients clients = session.kafka(settings);
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(),
                     System.currentTimeMillis()));
-            MigratorApp app = session.own(new MigratorApp(config, clients, new StoreKeyMigrator(config, s, t), settings.stateDir()));
+            var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients));
+            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir()));
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
             while (!session.stopping() && !app.awaitStop(200, TimeUnit.MILLISECONDS)) {

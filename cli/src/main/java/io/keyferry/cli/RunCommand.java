@@ -4,8 +4,6 @@ import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.config.MigrateConfig;
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.RunId;
-import io.keyferry.core.model.CopyMode;
-import io.keyferry.core.model.Mode;
 import io.keyferry.core.config.ScanConfig;
 import io.keyferry.core.config.VerifyConfig;
 import io.keyferry.kafka.KafkaClients;
@@ -61,9 +59,7 @@ final class RunCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             // Each role gets its own connections, as it would in its own process.
             var scanSource = session.redis(src);
-            boolean dump = migrateConfig.copy() == CopyMode.DUMP;
-            var migrateSource = session.redis(src, dump);
-            var migrateTarget = session.redis(dst, dump && migrateConfig.mode() == Mode.EXECUTE);
+            var migrateStores = session.migrationStores(migrateConfig);
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
@@ -72,7 +68,8 @@ final class RunCommand implements Callable<Integer> {
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
 
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
-                    new StoreKeyMigrator(migrateConfig, migrateSource, migrateTarget), settings.stateDir()));
+                    new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
+                            session.backups(migrateConfig, clients)), settings.stateDir()));
             migrator.start();
 
             AtomicReference<Throwable> scanFailure = new AtomicReference<>();

@@ -66,15 +66,30 @@ final class Session implements AutoCloseable {
      * Connects and checks the server offers the commands the copy mode needs (hosted stores may
      * disable DUMP/RESTORE or scripting), so a run fails at start-up rather than key by key.
      */
-    RedisStore redis(RedisEndpoint endpoint, boolean dumpMode) {
+    RedisStore redis(RedisEndpoint endpoint, boolean dumpMode, String why) {
         RedisStore store = redis(endpoint);
         java.util.Set<String> missing = store.missingCommands(dumpMode);
         if (!missing.isEmpty()) {
             throw new io.keyferry.core.config.ConfigException(endpoint.option(), "the server does not offer "
-                    + String.join(", ", missing).toUpperCase(java.util.Locale.ROOT) + ", which "
-                    + (dumpMode ? "--copy dump" : "--copy struct") + " needs" + (dumpMode ? "; try --copy struct" : ""));
+                    + String.join(", ", missing).toUpperCase(java.util.Locale.ROOT) + ", which " + why + " needs");
         }
         return store;
+    }
+
+    /** Source and target checked for what the migration config needs of them. */
+    RedisStore[] migrationStores(io.keyferry.core.config.MigrateConfig config) {
+        boolean dump = config.copy() == io.keyferry.core.model.CopyMode.DUMP;
+        RedisStore s = redis(config.source(), dump, dump ? "--copy dump" : "--copy struct");
+        RedisStore t = redis(config.target(), config.targetNeedsDump(),
+                dump ? "--copy dump" : "--on-conflict replace-if-different (to keep byte-exact backups)");
+        return new RedisStore[] {s, t};
+    }
+
+    /** Where replaced keys' previous values go: the backup topic when the run may replace keys. */
+    io.keyferry.migrator.BackupSink backups(io.keyferry.core.config.MigrateConfig config, io.keyferry.kafka.KafkaClients clients) {
+        boolean replaces = config.mode() == io.keyferry.core.model.Mode.EXECUTE
+                && config.onConflict() == io.keyferry.core.model.ConflictPolicy.REPLACE_IF_DIFFERENT;
+        return replaces ? own(new io.keyferry.migrator.BackupTopic(clients, config.run())) : io.keyferry.migrator.BackupSink.NONE;
     }
 
     /**

@@ -356,6 +356,64 @@ class EndToEndIT {
                 Files.readString(report));
     }
 
+    @Test
+    void replaceIfDifferentReplacesOnlyDifferingKeysOfTheSameTypeAndKeepsTheOldValueOnTheBackupTopic() throws Exception {
+        source.strings().hset("job:1", Map.of("status", "new"));
+        source.strings().hset("job:2", Map.of("status", "same"));
+        source.strings().hset("job:3", Map.of("status", "typed"));
+        target.strings().hset("job:1", Map.of("status", "old", "extra", "gone after"));
+        target.strings().pexpire("job:1", 600_000);
+        target.strings().hset("job:2", Map.of("status", "same"));
+        target.strings().set("job:3", "a string, not a hash");
+        byte[] oldDump = target.bytes().dump("job:1".getBytes());
+        String run = run();
+
+        Cli.Outcome dry = Cli.run("run --run " + run + "-dry --match job:* --on-conflict replace-if-different " + endpoints());
+        assertEquals(1, dry.count("would_copy"), dry.toString());
+        assertEquals(1, dry.count("already_match"));
+        assertEquals(1, dry.count("conflict_skipped"));
+
+        Cli.Outcome o = Cli.run("run --run " + run + " --execute --actor it --match job:* --on-conflict replace-if-different " + endpoints());
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertEquals(1, o.count("copied"));
+        assertEquals(1, o.count("already_match"));
+        assertEquals(1, o.count("conflict_skipped"));
+        assertEquals(2, o.count("verdict_match"), "the replaced key and the matching one both verify");
+        assertEquals(Map.of("status", "new"), target.strings().hgetall("job:1"));
+        assertEquals(-1L, target.strings().pttl("job:1"), "the source's TTL (none) comes along");
+        assertEquals("a string, not a hash", target.strings().get("job:3"));
+
+        List<io.keyferry.core.model.BackupRecord> backups = backups(run);
+        assertEquals(1, backups.size(), backups.toString());
+        io.keyferry.core.model.BackupRecord b = backups.get(0);
+        assertEquals("job:1", b.targetKey().display());
+        assertArrayEquals(oldDump, b.payload(), "the previous value, byte for byte");
+        assertTrue(b.ttlMs() > 500_000, "and its TTL: " + b.ttlMs());
+    }
+
+    private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
+        List<io.keyferry.core.model.BackupRecord> out = new java.util.ArrayList<>();
+        Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed");
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(props,
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            var parts = c.partitionsFor("keyferry.backup").stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            var end = c.endOffsets(parts);
+            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
+                for (var r : c.poll(java.time.Duration.ofMillis(200))) {
+                    var b = io.keyferry.core.json.Json.decodeBackup(r.value());
+                    if (b.run().equals(run)) {
+                        out.add(b);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
     private static byte[] content(TestRedis r, String key) {
         RedisCommands<String, String> c = r.strings();
         Object v = switch (c.type(key)) {

@@ -11,6 +11,8 @@ import io.keyferry.core.model.SkipReason;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRules;
+import io.keyferry.core.model.BackupRecord;
+import io.keyferry.core.model.ConflictPolicy;
 import io.keyferry.core.model.CopyMode;
 import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
@@ -29,13 +31,17 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(StoreKeyMigrator.class);
     private static final long INITIAL_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
+    private static final int MAX_LOOKS = 3;
+    private static final byte[] NOTHING = new byte[0];
 
     private final MigrateConfig config;
     private final RedisStore source;
     private final RedisStore target;
+    private final BackupSink backup;
     private final io.keyferry.core.rate.RateLimiter rate;
 
-    public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target) {
+    public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target, BackupSink backup) {
+        this.backup = backup;
         this.config = config;
         this.source = source;
         this.target = target;
@@ -106,31 +112,16 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (config.maxValueBytes() > 0 && srcSide.size() > config.maxValueBytes()) {
                 return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null, keyOffset);
             }
-            Snapshot dst = target.read(targetKey);
-            Side dstSide = dst.side();
-            if (dst.exists()) {
-                return existing(ref, targetKey, src, srcSide, dstSide, keyOffset);
-            }
             if (config.mode() == Mode.DRY_RUN) {
-                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.WOULD_COPY, null, null, keyOffset);
+                Side dstSide = target.read(targetKey).side();
+                return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), predict(srcSide, dstSide), null, null, keyOffset);
             }
             long ttl = src.ttlLeftAt(System.currentTimeMillis());
             if (src.ttlMs() > 0 && ttl <= 0) {
                 // It expired at the source while we were copying: there is nothing left to copy.
                 return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
             }
-            boolean created = payload != null
-                    ? target.restoreIfAbsent(targetKey, payload, ttl)
-                    : target.createIfAbsent(targetKey, src.value(), ttl);
-            Snapshot back = target.read(targetKey);
-            if (!created) {
-                // An application created it between our look and our write: it is theirs now.
-                return existing(ref, targetKey, src, srcSide, back.side(), keyOffset);
-            }
-            Side backSide = back.side();
-            Status status = srcSide.sameContentAs(backSide) ? Status.COPIED : Status.COPY_MISMATCH;
-            LOG.debug("{} {} -> {} ({} bytes)", status.wire(), key, targetKey, srcSide.size());
-            return result(ref, targetKey, srcSide, backSide, src.readAtMs(), status, null, null, keyOffset);
+            return write(ref, keyOffset, targetKey, src, srcSide, payload, ttl);
         } catch (RuntimeException e) {
             if (mayRetry && Transient.is(e)) {
                 return null;
@@ -142,13 +133,62 @@ public final class StoreKeyMigrator implements KeyMigrator {
         }
     }
 
-    private KeyResult existing(KeyRef ref, RedisKey targetKey, Snapshot src, Side srcSide, Side dstSide, String keyOffset) {
-        if (srcSide.sameContentAs(dstSide)) {
-            return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), Status.ALREADY_MATCH, null, null, keyOffset);
+    /** What execute would do with a target as it is now: the dry run's answer. */
+    private Status predict(Side srcSide, Side dstSide) {
+        if (!dstSide.exists()) {
+            return Status.WOULD_COPY;
         }
-        // Under skip, and whenever the types differ, an existing key is never touched.
-        // (replace-if-different is refused at start-up until the backup topic exists.)
-        return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), Status.CONFLICT_SKIPPED, null, null, keyOffset);
+        if (srcSide.sameContentAs(dstSide)) {
+            return Status.ALREADY_MATCH;
+        }
+        return replaces(srcSide, dstSide) ? Status.WOULD_COPY : Status.CONFLICT_SKIPPED;
+    }
+
+    /** Under skip, and whenever the types differ, an existing key is never touched. */
+    private boolean replaces(Side srcSide, Side dstSide) {
+        return config.onConflict() == ConflictPolicy.REPLACE_IF_DIFFERENT && srcSide.type() == dstSide.type();
+    }
+
+    /**
+     * Writes the target only if it is still what we decided on: absent (create), or — under
+     * replace-if-different — exactly the value we backed up (replace). When an application
+     * changes it between our look and our write, we look again; a target that keeps changing
+     * is left to the application.
+     */
+    private KeyResult write(KeyRef ref, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
+                            long ttl) {
+        boolean mayReplace = config.onConflict() == ConflictPolicy.REPLACE_IF_DIFFERENT;
+        Side now = Side.ABSENT;
+        for (int look = 0; look < MAX_LOOKS; look++) {
+            DumpSnapshot current = mayReplace ? target.readDump(targetKey) : new DumpSnapshot(target.read(targetKey), null);
+            now = current.snapshot().side();
+            byte[] expected = NOTHING;
+            if (now.exists()) {
+                if (srcSide.sameContentAs(now) || !replaces(srcSide, now)) {
+                    break;
+                }
+                backup.keep(new BackupRecord(ref.run(), config.actor(), ref.key(), targetKey, now.type(), current.payload(),
+                        current.snapshot().ttlMs(), now.sha256(), srcSide.sha256(), System.currentTimeMillis()));
+                expected = current.payload();
+            }
+            boolean written;
+            if (payload != null) {
+                written = expected == NOTHING ? target.restoreIfAbsent(targetKey, payload, ttl)
+                        : target.restoreReplacing(targetKey, payload, ttl, expected);
+            } else {
+                written = expected == NOTHING ? target.createIfAbsent(targetKey, src.value(), ttl)
+                        : target.replace(targetKey, src.value(), ttl, expected);
+            }
+            if (written) {
+                Side back = target.read(targetKey).side();
+                Status status = srcSide.sameContentAs(back) ? Status.COPIED : Status.COPY_MISMATCH;
+                LOG.debug("{} {} -> {} ({} bytes{})", status.wire(), ref.key(), targetKey, srcSide.size(),
+                        expected == NOTHING ? "" : ", replaced");
+                return result(ref, targetKey, srcSide, back, src.readAtMs(), status, null, null, keyOffset);
+            }
+        }
+        Status status = srcSide.sameContentAs(now) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED;
+        return result(ref, targetKey, srcSide, now, src.readAtMs(), status, null, null, keyOffset);
     }
 
     private KeyResult result(KeyRef ref, RedisKey targetKey, Side src, Side dst, long readAt, Status status,

@@ -46,7 +46,7 @@ class StoreKeyMigratorIT {
     private StoreKeyMigrator migrator(int maxRetries) {
         MigrateConfig c = new MigrateConfig("r", sourceStore.endpoint(), targetStore.endpoint(), Mode.EXECUTE, "it",
                 Naming.identity(), ConflictPolicy.SKIP, CopyMode.STRUCT, 0, 0, maxRetries);
-        return new StoreKeyMigrator(c, sourceStore, targetStore);
+        return new StoreKeyMigrator(c, sourceStore, targetStore, BackupSink.NONE);
     }
 
     private static KeyRef ref(String key) {

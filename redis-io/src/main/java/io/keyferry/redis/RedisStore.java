@@ -37,7 +37,9 @@ import java.util.TreeSet;
 public final class RedisStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
     private static final Script READ = Script.load("read.lua");
-    private static final Script CREATE = Script.load("create.lua");
+    private static final Script WRITE = Script.load("write.lua");
+    private static final Script RESTORE = Script.load("restore.lua");
+    private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
 
     /** What struct mode runs, directly or inside read.lua/create.lua. */
@@ -111,26 +113,31 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
-     * {@code RESTORE key ttl payload} without REPLACE: Redis itself creates the key only if it is
-     * absent, atomically, so an application's key is never overwritten.
+     * Restores {@code key} from a DUMP payload only if it is absent, atomically: an application's
+     * key is never overwritten.
      *
      * @param ttlMs remaining TTL; {@code <= 0} restores a persistent key (as {@link #createIfAbsent})
-     * @return false when the key already existed (BUSYKEY); it is left untouched
+     * @return false when the key already existed; it is left untouched
      * @throws RedisCommandExecutionException for any other refusal, e.g. a payload from another
      *                                        Redis version ("DUMP payload version or checksum are wrong")
      */
     public boolean restoreIfAbsent(RedisKey key, byte[] payload, long ttlMs) {
-        try {
-            redis.restore(key.unsafeBytes(), ttlMs > 0 ? ttlMs : 0, payload);
-            return true;
-        } catch (RedisCommandExecutionException e) {
-            // Lettuce maps every "BUSY..." error to RedisBusyException, a busy script included:
-            // only BUSYKEY means "exists".
-            if (e.getMessage() != null && e.getMessage().startsWith("BUSYKEY")) {
-                return false;
-            }
-            throw e;
-        }
+        return restore(key, payload, ttlMs, ABSENT);
+    }
+
+    /**
+     * Replaces {@code key} with a DUMP payload only if it still holds exactly the value whose
+     * DUMP payload is {@code expected}, atomically: readers see the old value or the new one.
+     *
+     * @return false when the key changed (or vanished) since {@code expected} was read
+     */
+    public boolean restoreReplacing(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
+        return restore(key, payload, ttlMs, expected);
+    }
+
+    private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
+        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)), payload);
+        return done != null && done == 1L;
     }
 
     /**
@@ -168,7 +175,23 @@ public final class RedisStore implements AutoCloseable {
      * @return false when the key already existed (it is left untouched)
      */
     public boolean createIfAbsent(RedisKey key, KeyValue value, long ttlMs) {
+        return write(key, value, ttlMs, ABSENT);
+    }
+
+    /**
+     * Replaces {@code key} with {@code value} and TTL only if it still holds exactly the value
+     * whose DUMP payload is {@code expected}, atomically: readers see the old value or the new one,
+     * never a mix and never a missing key.
+     *
+     * @return false when the key changed (or vanished) since {@code expected} was read
+     */
+    public boolean replace(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
+        return write(key, value, ttlMs, expected);
+    }
+
+    private boolean write(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
         List<byte[]> args = new ArrayList<>();
+        args.add(expected);
         args.add(bytes(value.type().wire()));
         args.add(bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
         if (value instanceof KeyValue.StringValue s) {
@@ -188,7 +211,7 @@ public final class RedisStore implements AutoCloseable {
                 args.add(m.member());
             });
         } else if (value instanceof KeyValue.StreamValue st) {
-            // Layout documented in create.lua.
+            // Layout documented in write.lua.
             args.add(st.lastGeneratedId());
             args.add(bytes(Integer.toString(st.groups().size())));
             st.groups().forEach(g -> {
@@ -204,8 +227,8 @@ public final class RedisStore implements AutoCloseable {
                 });
             });
         }
-        Long created = evalInteger(CREATE, key.unsafeBytes(), args.toArray(new byte[0][]));
-        return created != null && created == 1L;
+        Long written = evalInteger(WRITE, key.unsafeBytes(), args.toArray(new byte[0][]));
+        return written != null && written == 1L;
     }
 
     /** One SCAN page. {@code match} and {@code type} may be null. */

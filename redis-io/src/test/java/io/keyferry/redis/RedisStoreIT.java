@@ -259,6 +259,29 @@ class RedisStoreIT {
         return new String(b, StandardCharsets.UTF_8);
     }
 
+    @Test
+    void aReplaceHappensOnlyWhileTheKeyStillHoldsTheExpectedValue() {
+        store.commands().hset(b("r"), b("f"), b("old"));
+        byte[] old = store.readDump(RedisKey.of("r")).payload();
+        KeyValue fresh = new KeyValue.HashValue(List.of(new KeyValue.Field(b("g"), b("new"))));
+
+        store.commands().hset(b("r"), b("f"), b("changed by the application"));
+        assertFalse(store.replace(RedisKey.of("r"), fresh, -1, old), "a stale expectation must not replace");
+        assertArrayEquals(b("changed by the application"), store.commands().hget(b("r"), b("f")));
+
+        byte[] current = store.readDump(RedisKey.of("r")).payload();
+        assertTrue(store.replace(RedisKey.of("r"), fresh, 30_000, current));
+        assertEquals(io.keyferry.core.hash.Canonical.sha256(fresh), store.read(RedisKey.of("r")).side().sha256(),
+                "the old fields are gone, not merged");
+        assertTrue(store.commands().pttl(b("r")) > 29_000);
+
+        byte[] replaced = store.readDump(RedisKey.of("r")).payload();
+        assertTrue(store.restoreReplacing(RedisKey.of("r"), old, -1, replaced), "a DUMP payload replaces too");
+        assertArrayEquals(b("old"), store.commands().hget(b("r"), b("f")));
+        assertEquals(-1L, store.commands().pttl(b("r")));
+        assertFalse(store.restoreReplacing(RedisKey.of("r"), old, -1, replaced));
+    }
+
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -22,9 +22,6 @@ public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint targ
         if (mode == Mode.EXECUTE && (actor == null || actor.isBlank())) {
             throw new ConfigException("--actor", "is required with --execute (who runs this migration)");
         }
-        if (onConflict == ConflictPolicy.REPLACE_IF_DIFFERENT) {
-            throw new ConfigException("--on-conflict", "replace-if-different is not available in this version yet; use skip");
-        }
         if (maxValueBytes < 0) {
             throw new ConfigException("--max-value-bytes", "must not be negative");
         }
@@ -34,5 +31,10 @@ public record MigrateConfig(String run, RedisEndpoint source, RedisEndpoint targ
         if (rps < 0) {
             throw new ConfigException("--rps", "must not be negative");
         }
+    }
+
+    /** Whether the target must offer DUMP: to copy payloads, or to keep byte-exact backups of replaced keys. */
+    public boolean targetNeedsDump() {
+        return mode == Mode.EXECUTE && (copy == CopyMode.DUMP || onConflict == ConflictPolicy.REPLACE_IF_DIFFERENT);
     }
 }

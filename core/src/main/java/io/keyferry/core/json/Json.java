@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.BackupRecord;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.KeyType;
@@ -123,6 +124,31 @@ public final class Json {
         }
         return new ScanProgress(req(n, "run"), req(n, "scanner"), opt(n, "workspace"), cursors,
                 n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong());
+    }
+
+    public static byte[] encode(BackupRecord b) {
+        ObjectNode n = header("backup", b.run());
+        text(n, "actor", b.actor());
+        key(n, "key", b.key());
+        key(n, "target_key", b.targetKey());
+        n.put("type", b.type().wire());
+        n.put("payload_b64", Base64.getEncoder().encodeToString(b.payload()));
+        n.put("ttl_ms", b.ttlMs());
+        n.put("previous_sha256", b.previousSha256());
+        n.put("written_sha256", b.writtenSha256());
+        n.put("at_ms", b.atMs());
+        return bytes(n);
+    }
+
+    public static BackupRecord decodeBackup(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "backup");
+        try {
+            return new BackupRecord(req(n, "run"), opt(n, "actor"), reqKey(n, "key"), reqKey(n, "target_key"),
+                    KeyType.of(req(n, "type")), Base64.getDecoder().decode(req(n, "payload_b64")), n.path("ttl_ms").asLong(),
+                    opt(n, "previous_sha256"), opt(n, "written_sha256"), n.path("at_ms").asLong());
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("bad backup record: " + e.getMessage());
+        }
     }
 
     public static byte[] encode(RunStart r) {

@@ -1,17 +1,27 @@
--- Create KEYS[1] only if it does not exist, whole and with its TTL, in one atomic step:
--- no reader sees it half-written, and a key an application created meanwhile is never touched.
--- ARGV: type, ttl ms (<= 0: persistent), then the value's parts. A stream's parts are:
--- last-generated-id, group count G, G pairs (name, last-delivered-id), then per entry:
+-- Write KEYS[1] whole and with its TTL, in one atomic step, but only if it is as expected:
+-- absent (ARGV[1] == ''), or holding exactly the value whose DUMP payload is ARGV[1] (a replace).
+-- No reader sees it half-written or missing, and a key an application created or changed
+-- meanwhile is never touched: the script then returns 0.
+-- ARGV: expectation, type, ttl ms (<= 0: persistent), then the value's parts. A stream's parts
+-- are: last-generated-id, group count G, G pairs (name, last-delivered-id), then per entry:
 -- id, field count N, N pairs (field, value).
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
+if ARGV[1] == '' then
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    return 0
+  end
+else
+  if redis.call('DUMP', KEYS[1]) ~= ARGV[1] then
+    return 0
+  end
+  redis.call('DEL', KEYS[1])
 end
-local t = ARGV[1]
-local ttl = tonumber(ARGV[2])
+local t = ARGV[2]
+local ttl = tonumber(ARGV[3])
+local first = 4
 -- unpack() is limited by Lua's C stack, so long collections go in slices of 1000 arguments
 -- (an even number keeps field/value and score/member pairs together).
 local function push(cmd)
-  local i = 3
+  local i = first
   local n = #ARGV
   while i <= n do
     local j = math.min(i + 999, n)
@@ -20,7 +30,7 @@ local function push(cmd)
   end
 end
 if t == 'string' then
-  redis.call('SET', KEYS[1], ARGV[3])
+  redis.call('SET', KEYS[1], ARGV[first])
 elseif t == 'hash' then
   push('HSET')
 elseif t == 'list' then
@@ -30,8 +40,8 @@ elseif t == 'set' then
 elseif t == 'zset' then
   push('ZADD')
 elseif t == 'stream' then
-  local ngroups = tonumber(ARGV[4])
-  local i = 5 + 2 * ngroups
+  local ngroups = tonumber(ARGV[first + 1])
+  local i = first + 2 + 2 * ngroups
   local n = #ARGV
   -- One XADD per entry with its explicit id (ids come in order, as XADD demands). An entry's
   -- fields cannot be split over several XADDs, so an entry of more than ~4000 fields fails
@@ -49,9 +59,9 @@ elseif t == 'stream' then
     redis.call('XGROUP', 'DESTROY', KEYS[1], 'keyferry:mkstream')
   end
   -- New ids on the target continue after the source's, even if its last entries were deleted.
-  redis.call('XSETID', KEYS[1], ARGV[3])
+  redis.call('XSETID', KEYS[1], ARGV[first])
   for g = 0, ngroups - 1 do
-    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[5 + 2 * g], ARGV[6 + 2 * g])
+    redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[first + 2 + 2 * g], ARGV[first + 3 + 2 * g])
   end
 else
   return redis.error_reply('keyferry: cannot create type ' .. t)
