@@ -42,9 +42,9 @@ public final class RedisStore implements AutoCloseable {
     private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
 
-    /** What struct mode runs, directly or inside read.lua/create.lua. */
+    /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
     private static final List<String> STRUCT_COMMANDS = List.of(
-            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire",
+            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire", "del",
             "get", "set", "hgetall", "hset", "lrange", "rpush", "smembers", "sadd", "zrange", "zadd",
             "xrange", "xinfo", "xadd", "xsetid", "xgroup");
     /** Dump mode still reads the struct value (for the hash), so it needs all of the above too. */
