@@ -203,6 +203,12 @@ class EndToEndIT {
             assertTrue(audit.out().lines().anyMatch(l -> l.contains("match copied job:a -> job:a string src=1B/")), audit.out());
             Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals("", mismatches.out());
+
+            Cli.Outcome status = Cli.run("status --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+            assertEquals(0, status.exitCode(), status.toString());
+            assertTrue(status.out().contains(" scanned=4 scan_done=true processed=4 verified=4 mismatches=0 migrator_lag=0 "),
+                    status.out());
+            assertTrue(status.out().contains(" eta_s=0 complete=true"), status.out());
         } finally {
             migrator.destroy();
             assertTrue(migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the migrator stops on SIGTERM");

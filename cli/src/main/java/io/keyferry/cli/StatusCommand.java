@@ -1,0 +1,33 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.RunId;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.verifier.RunStatus;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "status", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Where a run stands: key references scanned, keys processed, verified, mismatches, each "
+                + "consumer group's lag, the current rate and an ETA. Reads the topics only.")
+final class StatusCommand implements Callable<Integer> {
+    @ArgGroup(validate = false, heading = "%nRun%n")
+    Options.RunArgs runArgs = new Options.RunArgs();
+    @ArgGroup(validate = false, heading = "%nKafka%n")
+    Options.KafkaArgs kafka = new Options.KafkaArgs();
+    @Mixin
+    Options.CommonArgs common;
+
+    @Override
+    public Integer call() throws Exception {
+        String run = RunId.check(runArgs.run);
+        var settings = kafka.settings();
+        try (Session session = new Session()) {
+            KafkaClients clients = session.kafka(settings);
+            System.out.print(RunStatus.of(clients, run).render());
+            return Errors.OK;
+        }
+    }
+}

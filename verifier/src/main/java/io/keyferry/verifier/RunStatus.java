@@ -1,0 +1,131 @@
+package io.keyferry.verifier;
+
+import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.core.model.Verdict;
+import io.keyferry.core.report.RunTally;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a run stands, from the topics alone: what the scanners published, what the migrator
+ * processed, what the verifier judged, how far behind each consumer group is, and an ETA.
+ */
+public record RunStatus(String run, long scanned, boolean scanDone, long processed, long verified, long mismatches,
+                        long migratorLag, long verifierLag, double keysPerSecond, boolean complete) {
+
+    public static RunStatus of(KafkaClients clients, String run) throws Exception {
+        Completion completion = new Completion(clients, run);
+        Map<String, ScanProgress> scanners = completion.scanners();
+        long scanned = scanners.values().stream().mapToLong(ScanProgress::published).sum();
+        boolean scanDone = !scanners.isEmpty() && scanners.values().stream().allMatch(ScanProgress::done);
+
+        Set<RedisKey> processedKeys = new HashSet<>();
+        long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
+        readAll(clients, Topics.RESULTS, run, data -> {
+            KeyResult r = Json.decodeResult(data);
+            processedKeys.add(r.key());
+            window[0] = Math.min(window[0], r.atMs());
+            window[1] = Math.max(window[1], r.atMs());
+        });
+        RunTally tally = new AuditTopic(clients).tally(run);
+        long mismatches = tally.summary().count(Verdict.MISMATCH);
+
+        long migratorLag;
+        long verifierLag;
+        boolean complete;
+        try (Admin admin = clients.admin()) {
+            migratorLag = lag(clients, admin, clients.migratorApplicationId(run), Topics.KEYS);
+            verifierLag = lag(clients, admin, clients.verifierGroupId(run), Topics.RESULTS);
+            Map<TopicPartition, Long> end = completion.resultsEndOnceMigrated(admin);
+            complete = end != null && completion.verifiedUpTo(admin, end);
+        }
+        double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
+                : processedKeys.size() * 1000.0 / (window[1] - window[0]);
+        return new RunStatus(run, scanned, scanDone, processedKeys.size(), tally.keys(), mismatches, migratorLag,
+                verifierLag, rate, complete);
+    }
+
+    /** Seconds until every scanned key is processed at the current rate; -1 when unknown. */
+    public long etaSeconds() {
+        if (complete) {
+            return 0;
+        }
+        long left = Math.max(0, scanned - processed);
+        return keysPerSecond <= 0 ? -1 : (long) Math.ceil(left / keysPerSecond);
+    }
+
+    public String render() {
+        return String.format(Locale.ROOT, """
+                run %s: %s
+                  scanned    %d%s
+                  processed  %d (migrator lag %d)
+                  verified   %d (verifier lag %d), mismatches %d
+                  rate       %.1f keys/s, ETA %s
+                status run=%s scanned=%d scan_done=%s processed=%d verified=%d mismatches=%d migrator_lag=%d verifier_lag=%d keys_per_s=%.1f eta_s=%d complete=%s
+                """, run, complete ? "complete" : "in progress", scanned, scanDone ? " (scan complete)" : " (scan going on)",
+                processed, migratorLag, verified, verifierLag, mismatches, keysPerSecond,
+                etaSeconds() < 0 ? "unknown" : etaSeconds() + " s", run, scanned, scanDone, processed, verified, mismatches,
+                migratorLag, verifierLag, keysPerSecond, etaSeconds(), complete);
+    }
+
+    @FunctionalInterface
+    private interface RecordSink {
+        void accept(byte[] value) throws BadRecordException;
+    }
+
+    private static void readAll(KafkaClients clients, String name, String run, RecordSink sink) {
+        String topic = clients.topic(name);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-status")) {
+            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null && run.equals(Json.runOf(r.value()))) {
+                        try {
+                            sink.accept(r.value());
+                        } catch (BadRecordException e) {
+                            // not ours to count
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Records the group has not consumed yet, over the topic's partitions (its whole size before it starts). */
+    private static long lag(KafkaClients clients, Admin admin, String group, String name) throws Exception {
+        String topic = clients.topic(name);
+        Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-status")) {
+            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            long lag = 0;
+            for (Map.Entry<TopicPartition, Long> e : c.endOffsets(tps).entrySet()) {
+                OffsetAndMetadata o = committed.get(e.getKey());
+                lag += Math.max(0, e.getValue() - (o == null ? 0 : o.offset()));
+            }
+            return lag;
+        }
+    }
+}
