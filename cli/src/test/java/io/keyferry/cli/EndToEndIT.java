@@ -398,6 +398,39 @@ class EndToEndIT {
         assertTrue(b.ttlMs() > 500_000, "and its TTL: " + b.ttlMs());
     }
 
+    @Test
+    void rollbackDeletesWhatTheRunCreatedRestoresWhatItReplacedAndLeavesChangedKeysAlone() {
+        source.strings().set("job:new", "created by the run");
+        source.strings().set("job:touched", "created, then changed by the application");
+        source.strings().set("job:replaced", "new value");
+        target.strings().psetex("job:replaced", 600_000, "old value");
+        byte[] oldDump = target.bytes().dump("job:replaced".getBytes());
+        target.strings().set("other", "not part of the run");
+        String run = run();
+        assertEquals(0, Cli.run("run --run " + run + " --execute --actor it --match job:* --on-conflict replace-if-different "
+                + endpoints()).exitCode());
+        target.strings().set("job:touched", "the application's own value now");
+        String rollback = "rollback --run " + run + " --target " + target.uri() + " --bootstrap-servers " + kafka.bootstrapServers();
+
+        Cli.Outcome dry = Cli.run(rollback);
+        assertEquals(0, dry.exitCode(), dry.toString());
+        assertTrue(dry.out().contains("would delete job:new\n"), dry.out());
+        assertTrue(dry.out().contains("would restore job:replaced\n"), dry.out());
+        assertTrue(dry.out().contains("left alone (changed since the run) job:touched\n"), dry.out());
+        assertEquals("created by the run", target.strings().get("job:new"), "a dry run changes nothing");
+
+        Cli.Outcome o = Cli.run(rollback + " --execute --actor it");
+
+        assertEquals(0, o.exitCode(), o.toString());
+        assertTrue(o.out().contains("rollback run=" + run + " mode=execute actor=it delete=1 restore=1 left_alone=1"), o.out());
+        assertEquals(0L, target.strings().exists("job:new"));
+        assertArrayEquals(oldDump, target.bytes().dump("job:replaced".getBytes()), "restored byte for byte");
+        long ttl = target.strings().pttl("job:replaced");
+        assertTrue(ttl > 500_000 && ttl <= 600_000, "with the TTL it had left: " + ttl);
+        assertEquals("the application's own value now", target.strings().get("job:touched"));
+        assertEquals("not part of the run", target.strings().get("other"));
+    }
+
     private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
         List<io.keyferry.core.model.BackupRecord> out = new java.util.ArrayList<>();
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed");

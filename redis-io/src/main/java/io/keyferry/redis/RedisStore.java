@@ -39,6 +39,7 @@ public final class RedisStore implements AutoCloseable {
     private static final Script READ = Script.load("read.lua");
     private static final Script WRITE = Script.load("write.lua");
     private static final Script RESTORE = Script.load("restore.lua");
+    private static final Script DELETE = Script.load("delete.lua");
     private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
 
@@ -133,6 +134,17 @@ public final class RedisStore implements AutoCloseable {
      */
     public boolean restoreReplacing(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
         return restore(key, payload, ttlMs, expected);
+    }
+
+    /**
+     * Deletes {@code key} only if it still holds exactly the value whose DUMP payload is
+     * {@code expected}, atomically.
+     *
+     * @return false when it changed (or is gone) since {@code expected} was read
+     */
+    public boolean deleteIf(RedisKey key, byte[] expected) {
+        Long done = evalInteger(DELETE, key.unsafeBytes(), expected);
+        return done != null && done == 1L;
     }
 
     private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {

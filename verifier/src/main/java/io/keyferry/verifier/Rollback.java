@@ -1,0 +1,121 @@
+package io.keyferry.verifier;
+
+import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.BackupRecord;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.Side;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.report.RunTally;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Topics;
+import io.keyferry.redis.DumpSnapshot;
+import io.keyferry.redis.RedisStore;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Undoes what a run wrote, and only where the target still holds what the run wrote: deletes the
+ * keys it created, and restores byte-exact (with the TTL they had left) the keys it replaced,
+ * from {@code <prefix>.backup}. A key changed since is reported and left alone. Each step is an
+ * atomic compare-and-act on the target, so an application write in between is never undone.
+ */
+public final class Rollback {
+    /** What rollback does (or, in a dry run, would do) with one key. */
+    public enum Action {
+        DELETE("delete"), RESTORE("restore"), LEFT_ALONE("left alone (changed since the run)"),
+        GONE("already gone");
+
+        private final String text;
+
+        Action(String text) {
+            this.text = text;
+        }
+
+        public String text() {
+            return text;
+        }
+    }
+
+    public record Step(RedisKey targetKey, Action action, boolean done) {
+    }
+
+    private final KafkaClients clients;
+    private final RedisStore target;
+
+    public Rollback(KafkaClients clients, RedisStore target) {
+        this.clients = clients;
+        this.target = target;
+    }
+
+    /** Plans (and with {@code execute}, carries out) the rollback of {@code run}, one step per key written. */
+    public List<Step> run(String run, boolean execute) {
+        RunTally tally = new AuditTopic(clients).tally(run);
+        Map<RedisKey, BackupRecord> firstBackup = backups(run);
+        List<Step> steps = new ArrayList<>();
+        for (AuditRecord a : tally.records()) {
+            KeyResult r = a.result();
+            if (r.mode() != Mode.EXECUTE || r.status() != Status.COPIED || r.targetKey() == null) {
+                continue;
+            }
+            steps.add(step(r.targetKey(), r.target(), firstBackup.get(r.targetKey()), execute));
+        }
+        return steps;
+    }
+
+    private Step step(RedisKey key, Side written, BackupRecord backup, boolean execute) {
+        DumpSnapshot now = target.readDump(key);
+        if (!now.exists()) {
+            return new Step(key, Action.GONE, false);
+        }
+        if (!written.sameContentAs(now.snapshot().side())) {
+            return new Step(key, Action.LEFT_ALONE, false);
+        }
+        if (backup == null) {
+            return new Step(key, Action.DELETE, execute && target.deleteIf(key, now.payload()));
+        }
+        long ttl = backup.ttlMs() < 0 ? -1 : backup.ttlMs() - (System.currentTimeMillis() - backup.atMs());
+        if (backup.ttlMs() >= 0 && ttl <= 0) {
+            // The previous value would have expired by now: what it leaves behind is no key at all.
+            return new Step(key, Action.DELETE, execute && target.deleteIf(key, now.payload()));
+        }
+        return new Step(key, Action.RESTORE, execute && target.restoreReplacing(key, backup.payload(), ttl, now.payload()));
+    }
+
+    /** The first backup of each target key the run replaced: the value from before the run. */
+    private Map<RedisKey, BackupRecord> backups(String run) {
+        Map<RedisKey, BackupRecord> first = new HashMap<>();
+        String topic = clients.topic(Topics.BACKUP);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-rollback")) {
+            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
+                    if (rec.value() == null || !run.equals(Json.runOf(rec.value()))) {
+                        continue;
+                    }
+                    try {
+                        BackupRecord b = Json.decodeBackup(rec.value());
+                        first.merge(b.targetKey(), b, (x, y) -> x.atMs() <= y.atMs() ? x : y);
+                    } catch (BadRecordException e) {
+                        // not a backup of ours
+                    }
+                }
+            }
+        }
+        return first;
+    }
+}
