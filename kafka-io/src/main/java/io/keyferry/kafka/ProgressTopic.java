@@ -5,17 +5,11 @@ import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.model.RunStart;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.ScanProgress;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /** Reads and writes scan checkpoints and end-of-scan records on the compacted progress topic. */
@@ -64,33 +58,21 @@ public final class ProgressTopic {
     private State read(String run) {
         Map<String, ScanProgress> latest = new HashMap<>();
         RunStart[] start = {null};
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-progress-reader")) {
-            List<PartitionInfo> parts = c.partitionsFor(topic, Duration.ofSeconds(30));
-            List<TopicPartition> tps = parts.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() == null) {
-                        continue;
-                    }
-                    if (!run.equals(Json.runOf(r.value()))) {
-                        continue;
-                    }
-                    try {
-                        if (new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
-                            start[0] = Json.decodeRunStart(r.value());
-                        } else {
-                            ScanProgress p = Json.decodeProgress(r.value());
-                            latest.put(p.scanner(), p);
-                        }
-                    } catch (BadRecordException | RuntimeException e) {
-                        // someone else's record on our topic: not ours to interpret
-                    }
-                }
+        TopicReader.readAll(clients, Topics.PROGRESS, r -> {
+            if (!run.equals(Json.runOf(r.value()))) {
+                return;
             }
-        }
+            try {
+                if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
+                    start[0] = Json.decodeRunStart(r.value());
+                } else {
+                    ScanProgress p = Json.decodeProgress(r.value());
+                    latest.put(p.scanner(), p);
+                }
+            } catch (BadRecordException e) {
+                // someone else's record on our topic: not ours to interpret
+            }
+        });
         return new State(latest, start[0]);
     }
 

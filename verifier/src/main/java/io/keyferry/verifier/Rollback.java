@@ -11,14 +11,11 @@ import io.keyferry.core.model.Side;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.TopicReader;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -95,27 +92,17 @@ public final class Rollback {
     /** The first backup of each target key the run replaced: the value from before the run. */
     private Map<RedisKey, BackupRecord> backups(String run) {
         Map<RedisKey, BackupRecord> first = new HashMap<>();
-        String topic = clients.topic(Topics.BACKUP);
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-rollback")) {
-            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
-                    if (rec.value() == null || !run.equals(Json.runOf(rec.value()))) {
-                        continue;
-                    }
-                    try {
-                        BackupRecord b = Json.decodeBackup(rec.value());
-                        first.merge(b.targetKey(), b, (x, y) -> x.atMs() <= y.atMs() ? x : y);
-                    } catch (BadRecordException e) {
-                        // not a backup of ours
-                    }
-                }
+        TopicReader.readAll(clients, Topics.BACKUP, rec -> {
+            if (!run.equals(Json.runOf(rec.value()))) {
+                return;
             }
-        }
+            try {
+                BackupRecord b = Json.decodeBackup(rec.value());
+                first.merge(b.targetKey(), b, (x, y) -> x.atMs() <= y.atMs() ? x : y);
+            } catch (BadRecordException e) {
+                // not a backup of ours
+            }
+        });
         return first;
     }
 }

@@ -8,9 +8,9 @@ import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Verdict;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.TopicReader;
 import io.keyferry.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -38,11 +38,18 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
 
         Set<RedisKey> processedKeys = new HashSet<>();
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
-        readAll(clients, Topics.RESULTS, run, data -> {
-            KeyResult r = Json.decodeResult(data);
-            processedKeys.add(r.key());
-            window[0] = Math.min(window[0], r.atMs());
-            window[1] = Math.max(window[1], r.atMs());
+        TopicReader.readAll(clients, Topics.RESULTS, rec -> {
+            if (!run.equals(Json.runOf(rec.value()))) {
+                return;
+            }
+            try {
+                KeyResult r = Json.decodeResult(rec.value());
+                processedKeys.add(r.key());
+                window[0] = Math.min(window[0], r.atMs());
+                window[1] = Math.max(window[1], r.atMs());
+            } catch (BadRecordException e) {
+                // not ours to count
+            }
         });
         RunTally tally = new AuditTopic(clients).tally(run);
         long mismatches = tally.summary().count(Verdict.MISMATCH);
@@ -83,33 +90,6 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 processed, migratorLag, verified, verifierLag, mismatches, keysPerSecond,
                 etaSeconds() < 0 ? "unknown" : etaSeconds() + " s", run, scanned, scanDone, processed, verified, mismatches,
                 migratorLag, verifierLag, keysPerSecond, etaSeconds(), complete);
-    }
-
-    @FunctionalInterface
-    private interface RecordSink {
-        void accept(byte[] value) throws BadRecordException;
-    }
-
-    private static void readAll(KafkaClients clients, String name, String run, RecordSink sink) {
-        String topic = clients.topic(name);
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-status")) {
-            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null && run.equals(Json.runOf(r.value()))) {
-                        try {
-                            sink.accept(r.value());
-                        } catch (BadRecordException e) {
-                            // not ours to count
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /** Records the group has not consumed yet, over the topic's partitions (its whole size before it starts). */

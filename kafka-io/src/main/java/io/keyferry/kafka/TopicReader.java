@@ -1,0 +1,45 @@
+package io.keyferry.kafka;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Reads a topic from its start, without a consumer group: to its current end (committed records
+ * only), or on and on while following. Reports, status, resume and rollback all read this way.
+ */
+public final class TopicReader {
+    private TopicReader() {
+    }
+
+    /** Every committed record of topic {@code name} (the prefix is added) up to its end as of now. */
+    public static void readAll(KafkaClients clients, String name, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        read(clients, name, sink, false, () -> false);
+    }
+
+    /** As {@link #readAll}; with {@code follow}, goes on with new records until {@code stop} says so. */
+    public static void read(KafkaClients clients, String name, Consumer<ConsumerRecord<byte[], byte[]>> sink,
+                            boolean follow, BooleanSupplier stop) {
+        String topic = clients.topic(name);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
+            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            while (!stop.getAsBoolean() && (follow || tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)))) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        sink.accept(r);
+                    }
+                }
+            }
+        }
+    }
+}
