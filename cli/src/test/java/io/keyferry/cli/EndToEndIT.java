@@ -431,6 +431,43 @@ class EndToEndIT {
         assertEquals("not part of the run", target.strings().get("other"));
     }
 
+    @Test
+    void reconcileFindsMissingOrphanedAndMismatchedKeysInBothDirectionsAndFixesOnlyTheMissing() throws Exception {
+        source.strings().set("job:1", "same");
+        target.strings().set("step:1", "same");
+        source.strings().set("job:2", "only in source");
+        source.strings().set("job:3", "source value");
+        target.strings().set("step:3", "target value");
+        source.strings().set("job:4", "ttl differs");
+        target.strings().psetex("step:4", 100_000, "ttl differs");
+        target.strings().set("step:9", "no job:9 behind it");
+        target.strings().set("unrelated", "not of the rule's shape");
+        Path report = tmp.resolve("reconcile.json");
+        String line = "reconcile --source " + source.uri() + " --target " + target.uri()
+                + " --match job:* --rename 'job:{id} -> step:{id}' --report " + report;
+
+        Cli.Outcome o = Cli.run(line);
+
+        assertEquals(2, o.exitCode(), o.toString());
+        assertTrue(o.out().contains("reconcile missing_in_target=1 orphans_in_target=1 mismatches=2 fixed=0"), o.out());
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile());
+        assertEquals("job:2", json.at("/missing_in_target/0/key").asText());
+        assertEquals("step:2", json.at("/missing_in_target/0/target_key").asText());
+        assertEquals("step:9", json.at("/orphans_in_target/0/target_key").asText());
+        assertEquals(2, json.get("mismatches").size());
+        assertTrue(json.get("mismatches").toString().contains("{\"key\":\"job:3\",\"target_key\":\"step:3\",\"kind\":\"value\"}"), json.toString());
+        assertTrue(json.get("mismatches").toString().contains("\"kind\":\"ttl\""), json.toString());
+        assertEquals(4, json.at("/counts/source/string").asInt());
+        assertEquals(4, json.at("/counts/target/string").asInt(), "step:* keys only: 'unrelated' is not of the TO shape");
+
+        Cli.Outcome fixed = Cli.run(line + " --fix");
+        assertTrue(fixed.out().contains("missing_in_target=1 orphans_in_target=1 mismatches=2 fixed=1"), fixed.out());
+        assertEquals("only in source", target.strings().get("step:2"));
+        assertEquals("target value", target.strings().get("step:3"), "a mismatch is left for a human");
+        assertEquals("no job:9 behind it", target.strings().get("step:9"), "an orphan is never deleted");
+        assertEquals(2, fixed.exitCode(), "orphans and mismatches remain");
+    }
+
     private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
         List<io.keyferry.core.model.BackupRecord> out = new java.util.ArrayList<>();
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed");

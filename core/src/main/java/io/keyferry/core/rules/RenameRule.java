@@ -29,12 +29,21 @@ public final class RenameRule {
     private final Pattern from;
     private final List<String> captures;
     private final List<Object> to; // byte[] literal or String name
+    private final List<Object> fromParts; // String literal or Capture
+    private final java.util.Set<String> starred;
 
-    private RenameRule(String spec, Pattern from, List<String> captures, List<Object> to) {
+    private RenameRule(String spec, Pattern from, List<String> captures, List<Object> to, List<Object> fromParts) {
         this.spec = spec;
         this.from = from;
         this.captures = captures;
         this.to = to;
+        this.fromParts = fromParts;
+        this.starred = new java.util.HashSet<>();
+        fromParts.forEach(p -> {
+            if (p instanceof Capture c && c.star) {
+                starred.add(c.name);
+            }
+        });
     }
 
     /**
@@ -55,7 +64,8 @@ public final class RenameRule {
         }
         List<String> captures = new ArrayList<>();
         StringBuilder regex = new StringBuilder();
-        for (Object part : tokens(spec, fromText)) {
+        List<Object> fromParts = tokens(spec, fromText);
+        for (Object part : fromParts) {
             if (part instanceof Capture c) {
                 if (captures.contains(c.name)) {
                     throw new IllegalArgumentException("'" + spec + "' captures {" + c.name + "} twice");
@@ -79,7 +89,7 @@ public final class RenameRule {
             }
         }
         return new RenameRule(spec, Pattern.compile(regex.toString(), Pattern.DOTALL),
-                Collections.unmodifiableList(captures), Collections.unmodifiableList(to));
+                Collections.unmodifiableList(captures), Collections.unmodifiableList(to), fromParts);
     }
 
     /** The captured values by name when the key matches FROM as a whole. */
@@ -117,6 +127,70 @@ public final class RenameRule {
             }
         }
         return names;
+    }
+
+    /** True when every name FROM captures appears in TO, so a target key can be mapped back. */
+    public boolean reversible() {
+        return targetNames().containsAll(captures);
+    }
+
+    /**
+     * The source key a target key came from, when the target key has TO's shape and the rule is
+     * {@link #reversible()}: the inverse of {@link #render}, for finding orphans in the target.
+     */
+    public Optional<byte[]> reverse(byte[] targetKey) {
+        if (!reversible()) {
+            return Optional.empty();
+        }
+        StringBuilder regex = new StringBuilder();
+        List<String> groups = new ArrayList<>();
+        for (Object part : to) {
+            if (part instanceof String name) {
+                groups.add(name);
+                regex.append(starred.contains(name) ? "(.*)" : "([^:]+)");
+            } else {
+                regex.append(Pattern.quote(new String((byte[]) part, StandardCharsets.ISO_8859_1)));
+            }
+        }
+        Matcher m = Pattern.compile(regex.toString(), Pattern.DOTALL).matcher(new String(targetKey, StandardCharsets.ISO_8859_1));
+        if (!m.matches()) {
+            return Optional.empty();
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < groups.size(); i++) {
+            String previous = values.putIfAbsent(groups.get(i), m.group(i + 1));
+            if (previous != null && !previous.equals(m.group(i + 1))) {
+                return Optional.empty(); // a name used twice in TO must be the same both times
+            }
+        }
+        StringBuilder source = new StringBuilder();
+        for (Object part : fromParts) {
+            source.append(part instanceof Capture c ? values.get(c.name) : latin1((String) part));
+        }
+        byte[] key = source.toString().getBytes(StandardCharsets.ISO_8859_1);
+        // Only a true inverse counts: the source key must match FROM and capture exactly these values
+        // (derived names, which FROM does not capture, take whatever the target key says).
+        return match(key).filter(captured -> captured.entrySet().stream().allMatch(e ->
+                java.util.Arrays.equals(e.getValue(), values.get(e.getKey()).getBytes(StandardCharsets.ISO_8859_1))))
+                .map(captured -> key);
+    }
+
+    /** A SCAN MATCH glob covering every key TO can produce. */
+    public String targetGlob() {
+        StringBuilder glob = new StringBuilder();
+        for (Object part : to) {
+            if (part instanceof String) {
+                glob.append('*');
+            } else {
+                for (char c : new String((byte[]) part, StandardCharsets.UTF_8).toCharArray()) {
+                    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+                        glob.append('\\');
+                    }
+                    glob.append(c);
+                }
+            }
+        }
+        return glob.toString();
     }
 
     public List<String> captures() {

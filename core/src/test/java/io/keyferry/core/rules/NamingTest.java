@@ -97,4 +97,25 @@ class NamingTest {
         assertTrue(assertThrows(ConfigException.class, () -> Naming.parse(List.of("a:{id} -> b:{id}"), List.of("id=field:id"), List.of()))
                 .getMessage().startsWith("--derive: {id} is already captured"));
     }
+
+    @Test
+    void aReversibleRuleMapsATargetKeyBackToItsSourceAndOnlyThat() {
+        RenameRule r = RenameRule.parse("jobs:{set} -> steps:{set}", java.util.Set.of());
+        assertEquals("jobs:pending", new String(r.reverse(b("steps:pending")).orElseThrow(), StandardCharsets.UTF_8));
+        assertTrue(r.reverse(b("steps:a:b")).isEmpty(), "{set} never holds a ':'");
+        assertTrue(r.reverse(b("other:x")).isEmpty());
+        RenameRule star = RenameRule.parse("{k*} -> cp:dev:{k}", java.util.Set.of());
+        assertEquals("studentData:v1", new String(star.reverse(b("cp:dev:studentData:v1")).orElseThrow(), StandardCharsets.UTF_8));
+        RenameRule derived = RenameRule.parse("ai:jobs:{job_id} -> ai:job:{workspace_id}:{job_id}", java.util.Set.of("workspace_id"));
+        assertEquals("ai:jobs:j1", new String(derived.reverse(b("ai:job:ws-1:j1")).orElseThrow(), StandardCharsets.UTF_8));
+        RenameRule lossy = RenameRule.parse("a:{x}:{y} -> b:{x}", java.util.Set.of());
+        assertFalse(lossy.reversible());
+        assertTrue(lossy.reverse(b("b:1")).isEmpty());
+    }
+
+    @Test
+    void theTargetGlobCoversWhatToProducesWithGlobCharactersEscaped() {
+        assertEquals("steps:*", RenameRule.parse("jobs:{set} -> steps:{set}", java.util.Set.of()).targetGlob());
+        assertEquals("a\\*b:*:\\[x\\]", RenameRule.parse("q:{id} -> a*b:{id}:[x]", java.util.Set.of()).targetGlob());
+    }
 }
