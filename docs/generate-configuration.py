@@ -8,7 +8,7 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 doc = os.path.join(root, "docs", "configuration.md")
 text = open(doc).read()
 env = {k: v for k, v in os.environ.items() if not k.startswith("KEYFERRY_")}
-for cmd in ["keyferry", "scan", "migrate", "verify", "run", "audit", "status", "reconcile", "rollback", "demo"]:
+for cmd in ["keyferry", "scan", "migrate", "verify", "run", "audit", "status", "reconcile", "rollback", "demo", "bench"]:
     args = [os.path.join(root, "bin", "keyferry")] + ([] if cmd == "keyferry" else [cmd]) + ["--help"]
     out = subprocess.run(args, capture_output=True, text=True, env=env, check=True).stdout
     m = re.search(r"(## %s\n\n```text\n)(.*?)(```)" % re.escape(cmd), text, re.S)

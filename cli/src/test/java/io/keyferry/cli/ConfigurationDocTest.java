@@ -14,7 +14,7 @@ class ConfigurationDocTest {
     @Test
     void theConfigurationReferenceHoldsTheCurrentHelpOfEveryCommand() throws Exception {
         String doc = Files.readString(Path.of("..", "docs", "configuration.md"));
-        for (String command : List.of("", "scan", "migrate", "verify", "run", "audit", "status", "reconcile", "rollback", "demo")) {
+        for (String command : List.of("", "scan", "migrate", "verify", "run", "audit", "status", "reconcile", "rollback", "demo", "bench")) {
             Cli.Outcome help = command.isEmpty() ? Cli.run("--help") : Cli.run(command + " --help");
             assertEquals(0, help.exitCode());
             assertTrue(doc.contains("```text\n" + help.out() + "```"),

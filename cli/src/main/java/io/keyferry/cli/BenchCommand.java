@@ -1,0 +1,150 @@
+package io.keyferry.cli;
+
+import io.keyferry.core.config.ConfigException;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.redis.RedisStore;
+import io.keyferry.redis.bench.CeilingCopy;
+import io.keyferry.redis.bench.Workload;
+import io.keyferry.redis.local.RedisProcess;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Measures keyferry against a bare copy: loads N keys of a realistic mix, times a pipelined "
+                + "DUMP/RESTORE copy (the ceiling), then keyferry end to end (dry run, execute --copy dump, execute "
+                + "--copy struct), and prints keys/s, the ratio to the ceiling and the peak heap. Starts an embedded "
+                + "broker and two throwaway redis-servers unless --source and --target are given (both must be empty: "
+                + "bench writes and flushes them). The last line is machine-readable.")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--keys", paramLabel = "N", defaultValue = "1000000",
+            description = "How many keys to load. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_KEYS.")
+    long keys;
+    @Option(names = "--source", paramLabel = "URL", description = "An empty Redis to load and read. Env: KEYFERRY_SOURCE.")
+    String source;
+    @Option(names = "--target", paramLabel = "URL", description = "An empty Redis to copy into. Env: KEYFERRY_TARGET.")
+    String target;
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "2",
+            description = "Parallel connection pairs of the ceiling copy. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_WORKERS.")
+    int workers;
+
+    @Override
+    public Integer call() throws Exception {
+        if (keys < 1 || keys > 100_000_000) {
+            throw new ConfigException("--keys", "must be between 1 and 100000000");
+        }
+        if ((source == null) != (target == null)) {
+            throw new ConfigException(source == null ? "--source" : "--target", "give both --source and --target, or neither");
+        }
+        if (workers < 1 || workers > 64) {
+            throw new ConfigException("--workers", "must be between 1 and 64");
+        }
+        List<AutoCloseable> owned = new ArrayList<>();
+        Path brokerDir = Files.createTempDirectory("keyferry-bench-kafka");
+        try {
+            String src = source;
+            String dst = target;
+            if (src == null) {
+                RedisProcess s = RedisProcess.start();
+                RedisProcess t = RedisProcess.start();
+                owned.add(s);
+                owned.add(t);
+                src = s.uri();
+                dst = t.uri();
+            }
+            RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", src, false));
+            RedisStore t = RedisStore.connect(RedisEndpoint.parse("--target", dst, false));
+            owned.add(s);
+            owned.add(t);
+            if (s.commands().dbsize() != 0 || t.commands().dbsize() != 0) {
+                throw new ConfigException(s.commands().dbsize() != 0 ? "--source" : "--target",
+                        "must be empty: bench loads, copies and flushes");
+            }
+            EmbeddedBroker broker = EmbeddedBroker.start(brokerDir.resolve("kafka"));
+            owned.add(broker);
+
+            long t0 = System.nanoTime();
+            Workload.load(src, keys, 42);
+            say("loaded %d keys in %.1f s", keys, seconds(t0));
+
+            t0 = System.nanoTime();
+            long copied = CeilingCopy.copy(src, dst, workers);
+            double ceiling = copied / seconds(t0);
+            say("ceiling (pipelined DUMP/PTTL -> RESTORE, %d workers): %.0f keys/s", workers, ceiling);
+            t.commands().flushall();
+
+            resetPeakHeap();
+            String stamp = Long.toString(System.currentTimeMillis());
+            List<String> common = List.of("--source", src, "--target", dst, "--bootstrap-servers",
+                    broker.bootstrapServers(), "--state-dir", brokerDir.toString());
+            double dry = timed("bench-" + stamp + "-dry", common, List.of("--dry-run"));
+            double dump = timed("bench-" + stamp + "-dump", common, List.of("--execute", "--actor", "bench", "--copy", "dump"));
+            t.commands().flushall();
+            double struct = timed("bench-" + stamp + "-struct", common, List.of("--execute", "--actor", "bench", "--copy", "struct"));
+            long heapMb = peakHeap() / (1024 * 1024);
+            System.out.printf(Locale.ROOT, "bench keys=%d ceiling_kps=%.0f dry_run_kps=%.0f execute_dump_kps=%.0f "
+                    + "execute_struct_kps=%.0f ratio=%.3f heap_mb=%d%n", keys, ceiling, dry, dump, struct, dump / ceiling, heapMb);
+            return dry > 0 && dump > 0 && struct > 0 ? Errors.OK : Errors.RUN_FAILED;
+        } finally {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                try {
+                    owned.get(i).close();
+                } catch (Exception e) {
+                    // best effort: nothing of the benchmark must stay running
+                }
+            }
+            try (var walk = Files.walk(brokerDir)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    /** Runs keyferry end to end and returns keys/s over the wall time; 0 when the run failed. */
+    private double timed(String run, List<String> common, List<String> mode) {
+        List<String> args = new ArrayList<>(List.of("run", "--run", run));
+        args.addAll(mode);
+        args.addAll(common);
+        long t0 = System.nanoTime();
+        int code = Main.execute(args.toArray(new String[0]));
+        double kps = code == Errors.OK ? keys / seconds(t0) : 0;
+        say("%s: %s, %.0f keys/s", run, code == Errors.OK ? "ok" : "exit " + code, kps);
+        return kps;
+    }
+
+    private static double seconds(long t0) {
+        return Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void resetPeakHeap() {
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                p.resetPeakUsage();
+            }
+        }
+    }
+
+    private static long peakHeap() {
+        long sum = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (p.getType() == MemoryType.HEAP) {
+                sum += p.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.println("bench: " + String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+}

@@ -1,0 +1,23 @@
+package io.keyferry.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A smoke run of the benchmark: it works end to end and keeps its machine-readable last line. No timing is asserted. */
+class BenchIT {
+    @Test
+    void aSmallBenchRunsEveryPhaseAndEndsWithTheMachineReadableLine() {
+        Cli.Outcome o = Cli.run("bench --keys 300");
+
+        assertEquals(0, o.exitCode(), o.toString());
+        List<String> lines = o.out().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("bench keys=300 ceiling_kps=\\d+ dry_run_kps=\\d+ execute_dump_kps=\\d+ "
+                + "execute_struct_kps=\\d+ ratio=\\d+\\.\\d+ heap_mb=\\d+"), last);
+        assertTrue(o.out().contains("copied 300,"), "the execute runs copy every key:\n" + o.out());
+    }
+}
