@@ -34,6 +34,8 @@ final class MigrateCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
+    Options.OpsArgs ops;
+    @Mixin
     Options.CommonArgs common;
 
     @Override
@@ -43,13 +45,18 @@ final class MigrateCommand implements Callable<Integer> {
         RedisEndpoint dst = target.endpoint();
         MigrateConfig config = migrate.config(run, src, dst, rps);
         KafkaSettings settings = kafka.settings();
+        int port = ops.port();
         try (Session session = new Session()) {
             var stores = session.migrationStores(config);
             KafkaClients clients = session.kafka(settings);
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(),
                     System.currentTimeMillis()));
-            var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients));
+            var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
+            var metrics = session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0], stores[1],
+                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics);
             MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir()));
+            running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
             while (!session.stopping() && !app.awaitStop(200, TimeUnit.MILLISECONDS)) {

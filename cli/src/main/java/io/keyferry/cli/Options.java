@@ -40,6 +40,20 @@ public final class Options {
         boolean stacktrace;
     }
 
+    public static final class OpsArgs {
+        @Option(names = "--http-port", paramLabel = "N", defaultValue = "0",
+                description = "Serve /metrics (Prometheus), /health and /ready on this port (0: off). "
+                        + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_HTTP_PORT.")
+        int httpPort;
+
+        int port() {
+            if (httpPort < 0 || httpPort > 65_535) {
+                throw new ConfigException("--http-port", "must be between 0 and 65535, got " + httpPort);
+            }
+            return httpPort;
+        }
+    }
+
     public static final class RunArgs {
         @Option(names = "--run", paramLabel = "ID", description = "Names the run; every record carries it. "
                 + "The same id resumes, a new id starts over. Env: KEYFERRY_RUN.")

@@ -45,6 +45,8 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
+    Options.OpsArgs ops;
+    @Mixin
     Options.CommonArgs common;
 
     @Override
@@ -56,6 +58,7 @@ final class RunCommand implements Callable<Integer> {
         MigrateConfig migrateConfig = migrate.config(run, src, dst, rps);
         VerifyConfig verifyConfig = verify.config(run, src, dst, true);
         KafkaSettings settings = kafka.settings();
+        int port = ops.port();
         try (Session session = new Session()) {
             // Each role gets its own connections, as it would in its own process.
             var scanSource = session.redis(src);
@@ -67,13 +70,18 @@ final class RunCommand implements Callable<Integer> {
                     System.currentTimeMillis()));
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
 
+            var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
+            var metrics = session.observe(port, clients, run, "run", migrateConfig.mode().wire(), migrateStores[0],
+                    migrateStores[1],
+                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
-                            session.backups(migrateConfig, clients)), settings.stateDir()));
+                            session.backups(migrateConfig, clients), metrics), settings.stateDir()));
+            running.set(migrator);
             migrator.start();
 
             AtomicReference<Throwable> scanFailure = new AtomicReference<>();
-            Scanner scanner = new Scanner(scanConfig, scanSource, clients);
+            Scanner scanner = new Scanner(scanConfig, scanSource, clients, metrics);
             Thread scanThread = new Thread(() -> {
                 try {
                     scanner.run(session::stopping);
@@ -83,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
             }, "keyferry-scan");
             scanThread.start();
 
-            VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget));
+            VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget, metrics));
             boolean complete = verifier.run(
                     () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);
             session.stop();

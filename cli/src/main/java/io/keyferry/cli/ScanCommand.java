@@ -30,6 +30,8 @@ final class ScanCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
+    Options.OpsArgs ops;
+    @Mixin
     Options.CommonArgs common;
 
     @Override
@@ -38,10 +40,12 @@ final class ScanCommand implements Callable<Integer> {
         RedisEndpoint src = source.endpoint();
         ScanConfig config = scan.config(run, src, rps);
         KafkaSettings settings = kafka.settings();
+        int port = ops.port();
         try (Session session = new Session()) {
             var store = session.redis(src); // a bad source fails before anything is written to Kafka
             KafkaClients clients = session.kafka(settings);
-            Scanner scanner = new Scanner(config, store, clients);
+            var metrics = session.observe(port, clients, run, "scan", null, store, null, () -> true);
+            Scanner scanner = new Scanner(config, store, clients, metrics);
             ScanProgress p = scanner.run(session::stopping);
             System.out.printf("scan %s of run %s: %d key references published%s%n", scanner.id(), run, p.published(),
                     p.done() ? ", complete" : "; stopped before the end, run it again to resume");

@@ -76,6 +76,27 @@ final class Session implements AutoCloseable {
         return store;
     }
 
+    /**
+     * Metrics for the role, served with /health and /ready on {@code port} when it is not 0.
+     *
+     * @param health what /health reports beyond Kafka: e.g. the run, the mode and Redis pings
+     */
+    io.keyferry.core.metrics.Metrics observe(int port, io.keyferry.kafka.KafkaClients clients, String run, String role,
+                                             String mode, RedisStore source, RedisStore target,
+                                             java.util.function.BooleanSupplier ready) {
+        if (port == 0) {
+            return io.keyferry.core.metrics.Metrics.NONE;
+        }
+        io.keyferry.ops.PrometheusMetrics metrics = new io.keyferry.ops.PrometheusMetrics();
+        try {
+            own(io.keyferry.ops.OpsServer.start(port, metrics,
+                    () -> Health.json(clients, run, role, mode, source, target), ready));
+        } catch (java.io.IOException e) {
+            throw new io.keyferry.core.config.ConfigException("--http-port", "cannot listen on " + port + ": " + e.getMessage());
+        }
+        return metrics;
+    }
+
     /** Source and target checked for what the migration config needs of them. */
     RedisStore[] migrationStores(io.keyferry.core.config.MigrateConfig config) {
         boolean dump = config.copy() == io.keyferry.core.model.CopyMode.DUMP;

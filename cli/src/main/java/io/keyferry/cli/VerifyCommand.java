@@ -31,6 +31,8 @@ final class VerifyCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
+    Options.OpsArgs ops;
+    @Mixin
     Options.CommonArgs common;
 
     @Override
@@ -40,11 +42,13 @@ final class VerifyCommand implements Callable<Integer> {
         RedisEndpoint dst = target.endpoint();
         VerifyConfig config = verify.config(run, src, dst, untilComplete);
         KafkaSettings settings = kafka.settings();
+        int port = ops.port();
         try (Session session = new Session()) {
             var s = session.redis(src);
             var t = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
-            VerifierApp app = session.own(new VerifierApp(config, clients, s, t));
+            var metrics = session.observe(port, clients, run, "verify", null, s, t, () -> true);
+            VerifierApp app = session.own(new VerifierApp(config, clients, s, t, metrics));
             boolean complete = app.run(session::stopping, untilComplete);
             if (untilComplete && !complete) {
                 System.out.println("verify stopped before the run was complete; start it again to go on");

@@ -181,9 +181,13 @@ class EndToEndIT {
         assertTrue(scan.out().contains("4 key references published, complete"), scan.out());
         source.strings().del("job:gone");
 
+        int httpPort;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            httpPort = free.getLocalPort();
+        }
         Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
                 "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
-                "--state-dir", tmp.resolve("migrator-state").toString()))
+                "--state-dir", tmp.resolve("migrator-state").toString(), "--http-port", Integer.toString(httpPort)))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("migrator.log").toFile()).start();
         try {
             Path report = tmp.resolve("verify.csv");
@@ -203,6 +207,18 @@ class EndToEndIT {
             assertTrue(audit.out().lines().anyMatch(l -> l.contains("match copied job:a -> job:a string src=1B/")), audit.out());
             Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals("", mismatches.out());
+
+            String metrics = http(httpPort, "/metrics");
+            assertTrue(metrics.contains("keyferry_keys_total{status=\"copied\",workspace=\"none\"} 2.0"), metrics);
+            assertTrue(metrics.contains("keyferry_keys_total{status=\"source_missing\",workspace=\"none\"} 2.0"), metrics);
+            assertTrue(metrics.contains("keyferry_key_seconds_count{workspace=\"none\"} 4"), metrics);
+            assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics too");
+            var health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http(httpPort, "/health"));
+            assertEquals(run, health.get("run").asText());
+            assertEquals("execute", health.get("mode").asText());
+            assertTrue(health.get("kafka_reachable").asBoolean(), health.toString());
+            assertTrue(health.get("source_ping_ms").asLong() >= 0 && health.get("target_ping_ms").asLong() >= 0, health.toString());
+            assertEquals("ready\n", http(httpPort, "/ready"));
 
             Cli.Outcome status = Cli.run("status --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals(0, status.exitCode(), status.toString());
@@ -513,6 +529,14 @@ class EndToEndIT {
             }
         }
         throw new AssertionError("no rdb_changes_since_last_save in INFO");
+    }
+
+    private static String http(int port, String path) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), path);
+        return response.body();
     }
 
     static List<String> javaCommand(String... args) {

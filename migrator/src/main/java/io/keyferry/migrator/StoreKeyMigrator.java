@@ -11,6 +11,7 @@ import io.keyferry.core.model.SkipReason;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRules;
+import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.BackupRecord;
 import io.keyferry.core.model.ConflictPolicy;
 import io.keyferry.core.model.CopyMode;
@@ -38,9 +39,12 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private final RedisStore source;
     private final RedisStore target;
     private final BackupSink backup;
+    private final Metrics metrics;
     private final io.keyferry.core.rate.RateLimiter rate;
 
-    public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target, BackupSink backup) {
+    public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target, BackupSink backup,
+                            Metrics metrics) {
+        this.metrics = metrics;
         this.backup = backup;
         this.config = config;
         this.source = source;
@@ -51,6 +55,13 @@ public final class StoreKeyMigrator implements KeyMigrator {
     @Override
     public KeyResult migrate(KeyRef ref, String keyOffset) {
         rate.acquire();
+        long t0 = System.nanoTime();
+        KeyResult r = migrateWithRetries(ref, keyOffset);
+        metrics.key(r, System.nanoTime() - t0);
+        return r;
+    }
+
+    private KeyResult migrateWithRetries(KeyRef ref, String keyOffset) {
         long backoff = INITIAL_BACKOFF_MS;
         for (int attempt = 0; ; attempt++) {
             KeyResult r = attempt(ref, keyOffset, attempt < config.maxRetries());

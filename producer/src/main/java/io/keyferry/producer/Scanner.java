@@ -2,6 +2,7 @@ package io.keyferry.producer;
 
 import io.keyferry.core.config.ScanConfig;
 import io.keyferry.core.json.Json;
+import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
@@ -46,7 +47,10 @@ public final class Scanner {
     private final ProgressTopic progress;
     private final String scannerId;
 
-    public Scanner(ScanConfig config, RedisStore source, KafkaClients clients) {
+    private final Metrics metrics;
+
+    public Scanner(ScanConfig config, RedisStore source, KafkaClients clients, Metrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.source = source;
         this.clients = clients;
@@ -121,6 +125,7 @@ public final class Scanner {
                         lastOffsets.merge(md.partition(), md.offset(), Math::max);
                     }
                     published += sends.size();
+                    metrics.scanned(config.workspace(), sends.size());
                     cursor = page.cursor();
                     cursors.put(pass, cursor);
                     if (limitHit) {

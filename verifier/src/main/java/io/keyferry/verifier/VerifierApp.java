@@ -4,6 +4,7 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.VerifyConfig;
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
+import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Side;
@@ -48,7 +49,10 @@ public final class VerifierApp implements AutoCloseable {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     private long verified;
 
-    public VerifierApp(VerifyConfig config, KafkaClients clients, RedisStore source, RedisStore target) {
+    private final Metrics metrics;
+
+    public VerifierApp(VerifyConfig config, KafkaClients clients, RedisStore source, RedisStore target, Metrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.clients = clients;
         this.source = source;
@@ -95,6 +99,7 @@ public final class VerifierApp implements AutoCloseable {
                             return false; // stopped while waiting for Redis: nothing of this batch counts
                         }
                         producer.send(new ProducerRecord<>(auditTopic, rec.key(), Json.encode(a)));
+                        metrics.verdict(a);
                         verified++;
                     }
                     Map<TopicPartition, OffsetAndMetadata> offsets = positions();
