@@ -29,7 +29,7 @@ final class MigrateCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nMigration%n")
     Options.MigrateArgs migrate = new Options.MigrateArgs();
     @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
-            description = "Keys per second this migrator copies (0: no limit; the limit is per replica for now). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+            description = "Keys per second for the whole run, shared by all its migrator replicas (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
     double rps;
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
@@ -54,8 +54,9 @@ final class MigrateCommand implements Callable<Integer> {
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
             var metrics = session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0], stores[1],
                     () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
-            var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics);
-            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir()));
+            var rate = new io.keyferry.core.rate.RateLimiter(0);
+            var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics, rate);
+            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate));
             running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());

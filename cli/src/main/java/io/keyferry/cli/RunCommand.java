@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nVerification%n")
     Options.VerifyArgs verify = new Options.VerifyArgs();
     @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
-            description = "Keys per second the migrator copies (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
+            description = "Keys per second for the run, shared by all its migrator replicas (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
     double rps;
     @Option(names = "--scan-rps", paramLabel = "N", defaultValue = "0",
             description = "Key references per second for the scanner (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_SCAN_RPS.")
@@ -74,9 +74,10 @@ final class RunCommand implements Callable<Integer> {
             var metrics = session.observe(port, clients, run, "run", migrateConfig.mode().wire(), migrateStores[0],
                     migrateStores[1],
                     () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            var rate = new io.keyferry.core.rate.RateLimiter(0);
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
-                            session.backups(migrateConfig, clients), metrics), settings.stateDir()));
+                            session.backups(migrateConfig, clients), metrics, rate), settings.stateDir(), rate));
             running.set(migrator);
             migrator.start();
 

@@ -28,7 +28,13 @@ public final class MigratorApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-    public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir) {
+    /**
+     * @param rate the limiter the migrator paces itself with: set here to this replica's share of
+     *             the run's --rps (the partitions it owns over all of them), after every rebalance,
+     *             so that however many replicas run, together they stay under --rps
+     */
+    public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
+                       io.keyferry.core.rate.RateLimiter rate) {
         Properties p = new Properties();
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
@@ -52,12 +58,35 @@ public final class MigratorApp implements AutoCloseable {
             failure.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        // Until the first assignment is known, pace like a replica owning a single partition.
+        rate.setPerSecond(config.rps() / clients.settings().partitions());
+        String keys = clients.topic(Topics.KEYS);
         streams.setStateListener((now, before) -> {
             LOG.debug("migrator state {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING && config.rps() > 0) {
+                rate.setPerSecond(config.rps() * share(keys, clients));
+                LOG.info("this replica's share of --rps {}: {} keys/s", config.rps(), rate.perSecond());
+            }
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();
             }
         });
+    }
+
+    /** The fraction of the keys topic's partitions this replica's threads own right now. */
+    private double share(String keys, KafkaClients clients) {
+        long owned = streams.metadataForLocalThreads().stream()
+                .flatMap(t -> t.activeTasks().stream())
+                .flatMap(t -> t.topicPartitions().stream())
+                .filter(tp -> tp.topic().equals(keys)).count();
+        try (var admin = clients.admin()) {
+            int total = admin.describeTopics(java.util.List.of(keys)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(keys).partitions().size();
+            return total == 0 ? 0 : (double) owned / total;
+        } catch (Exception e) {
+            LOG.warn("cannot count the partitions of {}: {}; pacing at the whole --rps", keys, e.toString());
+            return 1;
+        }
     }
 
     public void start() {

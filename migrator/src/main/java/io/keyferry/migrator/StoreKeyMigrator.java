@@ -42,14 +42,18 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private final Metrics metrics;
     private final io.keyferry.core.rate.RateLimiter rate;
 
+    /**
+     * @param rate paces the keys this replica migrates; the Streams app sets it to this replica's
+     *             share of the run's --rps
+     */
     public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target, BackupSink backup,
-                            Metrics metrics) {
+                            Metrics metrics, io.keyferry.core.rate.RateLimiter rate) {
         this.metrics = metrics;
         this.backup = backup;
         this.config = config;
         this.source = source;
         this.target = target;
-        this.rate = new io.keyferry.core.rate.RateLimiter(config.rps());
+        this.rate = rate;
     }
 
     @Override

@@ -46,7 +46,8 @@ class StoreKeyMigratorIT {
     private StoreKeyMigrator migrator(int maxRetries) {
         MigrateConfig c = new MigrateConfig("r", sourceStore.endpoint(), targetStore.endpoint(), Mode.EXECUTE, "it",
                 Naming.identity(), ConflictPolicy.SKIP, CopyMode.STRUCT, 0, 0, maxRetries);
-        return new StoreKeyMigrator(c, sourceStore, targetStore, BackupSink.NONE, io.keyferry.core.metrics.Metrics.NONE);
+        return new StoreKeyMigrator(c, sourceStore, targetStore, BackupSink.NONE, io.keyferry.core.metrics.Metrics.NONE,
+                new io.keyferry.core.rate.RateLimiter(0));
     }
 
     private static KeyRef ref(String key) {
