@@ -49,7 +49,7 @@ final class MigrateCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             var stores = session.migrationStores(config);
             KafkaClients clients = session.kafka(settings);
-            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(),
+            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(), config.onConflict(),
                     System.currentTimeMillis()));
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
             var metrics = session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0], stores[1],

@@ -66,7 +66,7 @@ final class RunCommand implements Callable<Integer> {
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
-            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(),
+            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
                     System.currentTimeMillis()));
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
 

@@ -484,6 +484,40 @@ class EndToEndIT {
         assertEquals(2, fixed.exitCode(), "orphans and mismatches remain");
     }
 
+    @Test
+    void underReplaceIfDifferentAKeyWhoseSourceChangedAfterTheCopyGetsOneMorePassAndEndsMatching() throws Exception {
+        String run = run();
+        source.strings().set("job:stable", "1");
+        source.strings().set("job:moving", "before");
+        assertEquals(0, Cli.run("scan --run " + run + " --match job:* --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers()).exitCode());
+        Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
+                "--on-conflict", "replace-if-different", "--source", source.uri(), "--target", target.uri(),
+                "--bootstrap-servers", kafka.bootstrapServers(), "--state-dir", tmp.resolve("m").toString()))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (!"before".equals(target.strings().get("job:moving")) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals("before", target.strings().get("job:moving"), Files.readString(tmp.resolve("m.log")));
+            source.strings().set("job:moving", "after"); // an application writes it after the copy
+
+            Cli.Outcome verify = Cli.run("verify --run " + run + " --until-complete " + endpoints());
+
+            assertEquals(0, verify.exitCode(), verify.toString());
+            assertEquals(2, verify.count("verdict_match"), "the second pass copied the new value and it verified");
+            assertEquals(0, verify.count("verdict_source_changed"));
+            assertEquals("after", target.strings().get("job:moving"));
+            Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+            assertTrue(audit.out().lines().anyMatch(l -> l.contains("source_changed copied job:moving")), audit.out());
+            assertEquals(1, backups(run).size(), "the first copy was kept before the second pass replaced it");
+        } finally {
+            migrator.destroy();
+            migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
         List<io.keyferry.core.model.BackupRecord> out = new java.util.ArrayList<>();
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed");

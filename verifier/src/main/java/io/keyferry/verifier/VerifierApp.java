@@ -5,6 +5,14 @@ import io.keyferry.core.config.VerifyConfig;
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.metrics.Metrics;
+import io.keyferry.core.model.ConflictPolicy;
+import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.RunStart;
+import io.keyferry.core.model.ScanProgress;
+import io.keyferry.core.model.Verdict;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import java.util.ArrayList;
+import java.util.concurrent.Future;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Side;
@@ -47,6 +55,12 @@ public final class VerifierApp implements AutoCloseable {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Completion completion;
     private final Map<TopicPartition, Long> committed = new HashMap<>();
+    /** The pseudo-scanner id under which re-queued references are recorded on the progress topic. */
+    static final String REQUEUE = "requeue";
+    private final Map<Integer, Long> requeueOffsets = new HashMap<>();
+    private final java.util.Set<io.keyferry.core.model.RedisKey> passedAgain = new java.util.HashSet<>();
+    private long requeued;
+    private ConflictPolicy policy;
     private long verified;
 
     private final Metrics metrics;
@@ -75,6 +89,11 @@ public final class VerifierApp implements AutoCloseable {
     public boolean run(BooleanSupplier stop, boolean untilComplete) throws Exception {
         producer.initTransactions();
         consumer.subscribe(List.of(clients.topic(Topics.RESULTS)));
+        ScanProgress earlier = completion.scanners().get(REQUEUE);
+        if (earlier != null) {
+            requeueOffsets.putAll(earlier.lastOffsets());
+            requeued = earlier.published();
+        }
         String auditTopic = clients.topic(Topics.AUDIT);
         long nextCheck = 0;
         Map<TopicPartition, Long> target = null;
@@ -83,6 +102,7 @@ public final class VerifierApp implements AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
                 if (!records.isEmpty() || positionsMoved()) {
                     producer.beginTransaction();
+                    List<Future<RecordMetadata>> again = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
                         if (rec.value() == null || !config.run().equals(Json.runOf(rec.value()))) {
                             continue;
@@ -101,6 +121,14 @@ public final class VerifierApp implements AutoCloseable {
                         producer.send(new ProducerRecord<>(auditTopic, rec.key(), Json.encode(a)));
                         metrics.verdict(a);
                         verified++;
+                        if (a.verdict() == Verdict.SOURCE_CHANGED && passAgain(a.result())) {
+                            KeyRef ref = new KeyRef(config.run(), a.result().key(), a.result().workspace(), REQUEUE, requeued + again.size());
+                            again.add(producer.send(new ProducerRecord<>(clients.topic(Topics.KEYS), ref.key().bytes(), Json.encode(ref))));
+                        }
+                    }
+                    if (!again.isEmpty()) {
+                        recordRequeue(again);
+                        target = null; // the run has more to do than when the end was taken
                     }
                     Map<TopicPartition, OffsetAndMetadata> offsets = positions();
                     producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
@@ -120,6 +148,36 @@ public final class VerifierApp implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * Under replace-if-different, a key whose source changed after its copy gets one more pass:
+     * a new key reference on the keys topic. Once per key and verifier, so a key an application
+     * keeps changing cannot keep the run open.
+     */
+    private boolean passAgain(KeyResult r) {
+        if (policy == null) {
+            policy = new io.keyferry.kafka.ProgressTopic(clients).start(config.run()).map(RunStart::onConflict).orElse(null);
+        }
+        return policy == ConflictPolicy.REPLACE_IF_DIFFERENT && passedAgain.add(r.key());
+    }
+
+    /**
+     * Records where the re-queued references went, in the same transaction, as one more "scanner"
+     * of the run: completion then waits until the migrator has processed them too.
+     */
+    private void recordRequeue(List<Future<RecordMetadata>> sends) throws Exception {
+        producer.flush();
+        for (Future<RecordMetadata> f : sends) {
+            RecordMetadata md = f.get();
+            requeueOffsets.merge(md.partition(), md.offset(), Math::max);
+        }
+        requeued += sends.size();
+        ScanProgress p = new ScanProgress(config.run(), REQUEUE, null, Map.of(), requeued, true, requeueOffsets,
+                System.currentTimeMillis());
+        producer.send(new ProducerRecord<>(clients.topic(Topics.PROGRESS),
+                ScanProgress.recordKey(config.run(), REQUEUE).getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p)));
+        LOG.info("run {}: {} keys whose source changed after the copy queued for one more pass", config.run(), sends.size());
     }
 
     public long verified() {

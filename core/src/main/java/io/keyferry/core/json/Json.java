@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.BackupRecord;
+import io.keyferry.core.model.ConflictPolicy;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.KeyType;
@@ -155,6 +156,7 @@ public final class Json {
         ObjectNode n = header("run", r.run());
         n.put("mode", r.mode().wire());
         text(n, "actor", r.actor());
+        n.put("on_conflict", r.onConflict().wire());
         n.put("at_ms", r.atMs());
         return bytes(n);
     }
@@ -162,7 +164,9 @@ public final class Json {
     public static RunStart decodeRunStart(byte[] data) throws BadRecordException {
         JsonNode n = parse(data, "run");
         try {
-            return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"), n.path("at_ms").asLong());
+            String policy = opt(n, "on_conflict");
+            return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"),
+                    policy == null ? ConflictPolicy.SKIP : ConflictPolicy.of(policy), n.path("at_ms").asLong());
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad run record: " + e.getMessage());
         }
