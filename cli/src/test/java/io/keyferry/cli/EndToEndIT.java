@@ -203,7 +203,7 @@ class EndToEndIT {
 
             Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals(0, audit.exitCode(), audit.toString());
-            assertEquals(4, audit.out().lines().count(), audit.out());
+            assertEquals(5, audit.out().lines().count(), audit.out());
             assertTrue(audit.out().lines().anyMatch(l -> l.contains("match copied job:a -> job:a string src=1B/")), audit.out());
             Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals("", mismatches.out());
@@ -516,6 +516,54 @@ class EndToEndIT {
             migrator.destroy();
             migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void theVerifierReportsEachKindOfMismatchItReallyFindsAndTheRunExitsTwo() throws Exception {
+        String run = run();
+        source.strings().set("job:deleted", "1");
+        source.strings().set("job:retyped", "2");
+        source.strings().set("job:changed", "3");
+        source.strings().psetex("job:ttl", 600_000, "4");
+        source.strings().set("job:fine", "5");
+        source.strings().set("job:expired", "6");
+        assertEquals(0, Cli.run("scan --run " + run + " --match job:* --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers()).exitCode());
+        Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
+                "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
+                "--state-dir", tmp.resolve("m").toString()))
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (target.strings().dbsize() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(6L, target.strings().dbsize(), Files.readString(tmp.resolve("m.log")));
+        } finally {
+            migrator.destroy();
+            migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        // Between the copy and the verification, someone else touches the target.
+        target.strings().del("job:deleted");
+        target.strings().del("job:retyped");
+        target.strings().rpush("job:retyped", "2");
+        target.strings().set("job:changed", "something else");
+        target.strings().pexpire("job:ttl", 5_000);
+        target.strings().pexpire("job:expired", 1);
+        Path report = tmp.resolve("m.csv");
+
+        Cli.Outcome verify = Cli.run("verify --run " + run + " --until-complete --report " + report + " " + endpoints());
+
+        assertEquals(2, verify.exitCode(), verify.toString());
+        assertEquals(5, verify.count("mismatches"));
+        assertEquals(1, verify.count("verdict_match"));
+        Cli.Outcome audit = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
+        for (String expected : List.of("mismatch(missing) copied job:deleted", "mismatch(type) copied job:retyped",
+                "mismatch(value) copied job:changed", "mismatch(ttl) copied job:ttl", "mismatch(missing) copied job:expired")) {
+            assertTrue(audit.out().contains(expected), expected + " in\n" + audit.out());
+        }
+        assertEquals(5, audit.out().lines().count(), audit.out());
+        assertTrue(Files.readString(report).contains(",job:fine,job:fine,string,1,"), Files.readString(report));
     }
 
     private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
