@@ -1,8 +1,6 @@
 package io.keyferry.cli;
 
 import io.keyferry.core.config.RunId;
-import io.keyferry.core.model.Verdict;
-import io.keyferry.core.report.AuditLine;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.verifier.AuditTopic;
 import picocli.CommandLine.ArgGroup;
@@ -14,7 +12,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Prints a run's audit records as lines: verdict, status, key -> target key, type, sizes and "
-                + "short hashes. With --follow it keeps printing new ones until interrupted.")
+                + "short hashes, and what a rollback did. With --follow it keeps printing new ones until interrupted.")
 final class AuditCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nRun%n")
     Options.RunArgs runArgs = new Options.RunArgs();
@@ -33,11 +31,9 @@ final class AuditCommand implements Callable<Integer> {
         var settings = kafka.settings();
         try (Session session = new Session()) {
             KafkaClients clients = session.kafka(settings);
-            new AuditTopic(clients).forEach(run, a -> {
-                if (!mismatches || a.verdict() == Verdict.MISMATCH) {
-                    System.out.println(AuditLine.format(a));
-                    System.out.flush();
-                }
+            new AuditTopic(clients).lines(run, mismatches, line -> {
+                System.out.println(line);
+                System.out.flush();
             }, follow, session::stopping);
             return Errors.OK;
         }

@@ -49,7 +49,7 @@ final class RollbackCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             var store = session.redis(dst, true, "rollback (to compare and restore byte-exact)");
             KafkaClients clients = session.kafka(settings);
-            List<Rollback.Step> steps = new Rollback(clients, store).run(run, execute);
+            List<Rollback.Step> steps = new Rollback(clients, store).run(run, execute, actor);
             Map<Rollback.Action, Integer> counts = new EnumMap<>(Rollback.Action.class);
             for (Rollback.Step s : steps) {
                 String verb;

@@ -15,6 +15,9 @@ import java.util.concurrent.Callable;
 final class StatusCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nRun%n")
     Options.RunArgs runArgs = new Options.RunArgs();
+    @picocli.CommandLine.Option(names = "--keys", description = "Also one line per key of the run: its latest status "
+            + "and verdict, or pending / unverified (the state of each subject of a --keys-file cohort). Env: KEYFERRY_KEYS.")
+    boolean perKey;
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
@@ -26,6 +29,9 @@ final class StatusCommand implements Callable<Integer> {
         var settings = kafka.settings();
         try (Session session = new Session()) {
             KafkaClients clients = session.kafka(settings);
+            if (perKey) {
+                RunStatus.perKey(clients, run).forEach(System.out::println);
+            }
             System.out.print(RunStatus.of(clients, run).render());
             return Errors.OK;
         }

@@ -203,7 +203,7 @@ class EndToEndIT {
 
             Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals(0, audit.exitCode(), audit.toString());
-            assertEquals(5, audit.out().lines().count(), audit.out());
+            assertEquals(4, audit.out().lines().count(), audit.out());
             assertTrue(audit.out().lines().anyMatch(l -> l.contains("match copied job:a -> job:a string src=1B/")), audit.out());
             Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals("", mismatches.out());
@@ -220,7 +220,9 @@ class EndToEndIT {
             assertTrue(health.get("source_ping_ms").asLong() >= 0 && health.get("target_ping_ms").asLong() >= 0, health.toString());
             assertEquals("ready\n", http(httpPort, "/ready"));
 
-            Cli.Outcome status = Cli.run("status --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+            Cli.Outcome status = Cli.run("status --run " + run + " --keys --bootstrap-servers " + kafka.bootstrapServers());
+            assertTrue(status.out().startsWith("job:a copied match\njob:b copied match\njob:gone source_missing not_applicable\n"
+                    + "job:never-existed source_missing not_applicable\n"), status.out());
             assertEquals(0, status.exitCode(), status.toString());
             assertTrue(status.out().contains(" scanned=4 scan_done=true processed=4 verified=4 mismatches=0 migrator_lag=0 "),
                     status.out());
@@ -445,6 +447,10 @@ class EndToEndIT {
         assertTrue(ttl > 500_000 && ttl <= 600_000, "with the TTL it had left: " + ttl);
         assertEquals("the application's own value now", target.strings().get("job:touched"));
         assertEquals("not part of the run", target.strings().get("other"));
+        Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+        assertTrue(audit.out().contains(" rollback delete job:new actor=it"), audit.out());
+        assertTrue(audit.out().contains(" rollback restore job:replaced actor=it"), audit.out());
+        assertTrue(audit.out().contains(" rollback left_alone (not done) job:touched actor=it"), audit.out());
     }
 
     @Test

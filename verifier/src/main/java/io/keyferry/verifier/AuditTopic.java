@@ -33,6 +33,33 @@ public final class AuditTopic {
      * Every audit record of {@code run} from the start; with {@code follow}, goes on delivering new
      * ones as they are committed until {@code stop} says so.
      */
+    /**
+     * The run's audit trail as readable lines, in topic order: verdicts and rollback records
+     * ({@code mismatchesOnly}: only mismatch verdicts).
+     */
+    public void lines(String run, boolean mismatchesOnly, Consumer<String> sink, boolean follow,
+                      java.util.function.BooleanSupplier stop) {
+        TopicReader.read(clients, Topics.AUDIT, r -> {
+            if (!run.equals(Json.runOf(r.value()))) {
+                return;
+            }
+            try {
+                if ("rollback".equals(Json.kindOf(r.value()))) {
+                    if (!mismatchesOnly) {
+                        sink.accept(io.keyferry.core.report.AuditLine.format(Json.decodeRollback(r.value())));
+                    }
+                    return;
+                }
+                AuditRecord a = Json.decodeAudit(r.value());
+                if (!mismatchesOnly || a.verdict() == io.keyferry.core.model.Verdict.MISMATCH) {
+                    sink.accept(io.keyferry.core.report.AuditLine.format(a));
+                }
+            } catch (BadRecordException e) {
+                // not ours
+            }
+        }, follow, stop);
+    }
+
     public void forEach(String run, Consumer<AuditRecord> sink, boolean follow, java.util.function.BooleanSupplier stop) {
         TopicReader.read(clients, Topics.AUDIT, r -> {
             if (!run.equals(Json.runOf(r.value()))) {

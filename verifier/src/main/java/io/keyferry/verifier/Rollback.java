@@ -30,13 +30,19 @@ import java.util.Map;
 public final class Rollback {
     /** What rollback does (or, in a dry run, would do) with one key. */
     public enum Action {
-        DELETE("delete"), RESTORE("restore"), LEFT_ALONE("left alone (changed since the run)"),
-        GONE("already gone");
+        DELETE("delete", "delete"), RESTORE("restore", "restore"),
+        LEFT_ALONE("left_alone", "left alone (changed since the run)"), GONE("gone", "already gone");
 
+        private final String wire;
         private final String text;
 
-        Action(String text) {
+        Action(String wire, String text) {
+            this.wire = wire;
             this.text = text;
+        }
+
+        public String wire() {
+            return wire;
         }
 
         public String text() {
@@ -57,6 +63,29 @@ public final class Rollback {
 
     /** Plans (and with {@code execute}, carries out) the rollback of {@code run}, one step per key written. */
     public List<Step> run(String run, boolean execute) {
+        return run(run, execute, null);
+    }
+
+    /**
+     * As {@link #run(String, boolean)}; when executing, each step also goes to the audit topic as
+     * a rollback record by {@code actor}, acknowledged by Kafka before the next key.
+     */
+    public List<Step> run(String run, boolean execute, String actor) {
+        List<Step> steps = plan(run, execute);
+        if (execute) {
+            try (var producer = clients.producer("keyferry-rollback-" + run)) {
+                for (Step s : steps) {
+                    var record = new io.keyferry.core.model.RollbackRecord(run, actor, s.targetKey(), s.action().wire(),
+                            s.done(), System.currentTimeMillis());
+                    io.keyferry.kafka.Sends.await(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            clients.topic(Topics.AUDIT), s.targetKey().bytes(), Json.encode(record))));
+                }
+            }
+        }
+        return steps;
+    }
+
+    private List<Step> plan(String run, boolean execute) {
         RunTally tally = new AuditTopic(clients).tally(run);
         Map<RedisKey, BackupRecord> firstBackup = backups(run);
         List<Step> steps = new ArrayList<>();

@@ -69,6 +69,48 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 verifierLag, rate, complete);
     }
 
+    /**
+     * One line per key of the run (a cohort's per-subject state): every key the scanners published,
+     * with its latest status and verdict, or {@code pending} / {@code unverified} where the
+     * migrator or the verifier has not got to it yet.
+     */
+    public static List<String> perKey(KafkaClients clients, String run) {
+        java.util.TreeMap<RedisKey, String[]> keys = new java.util.TreeMap<>();
+        TopicReader.readAll(clients, Topics.KEYS, rec -> {
+            if (run.equals(Json.runOf(rec.value()))) {
+                try {
+                    keys.putIfAbsent(Json.decodeKeyRef(rec.value()).key(), new String[] {"pending", "-", "0"});
+                } catch (BadRecordException e) {
+                    // a dead letter, not a key of the run
+                }
+            }
+        });
+        TopicReader.readAll(clients, Topics.RESULTS, rec -> {
+            if (run.equals(Json.runOf(rec.value()))) {
+                try {
+                    KeyResult r = Json.decodeResult(rec.value());
+                    String[] state = keys.computeIfAbsent(r.key(), k -> new String[] {"pending", "-", "0"});
+                    if (r.atMs() >= Long.parseLong(state[2])) {
+                        state[0] = r.status().wire() + (r.reason() == null ? "" : "(" + r.reason().wire() + ")");
+                        state[1] = "unverified";
+                        state[2] = Long.toString(r.atMs());
+                    }
+                } catch (BadRecordException e) {
+                    // not ours
+                }
+            }
+        });
+        for (var a : new AuditTopic(clients).tally(run).records()) {
+            String[] state = keys.get(a.result().key());
+            if (state != null && a.result().atMs() >= Long.parseLong(state[2])) {
+                state[1] = a.verdict().wire() + (a.kind() == null ? "" : "(" + a.kind().wire() + ")");
+            }
+        }
+        List<String> lines = new java.util.ArrayList<>();
+        keys.forEach((k, s) -> lines.add(k.display() + " " + s[0] + " " + s[1]));
+        return lines;
+    }
+
     /** Seconds until every scanned key is processed at the current rate; -1 when unknown. */
     public long etaSeconds() {
         if (complete) {

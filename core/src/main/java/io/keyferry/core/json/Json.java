@@ -13,6 +13,7 @@ import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.MismatchKind;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.RollbackRecord;
 import io.keyferry.core.model.RunStart;
 import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Side;
@@ -149,6 +150,33 @@ public final class Json {
                     opt(n, "previous_sha256"), opt(n, "written_sha256"), n.path("at_ms").asLong());
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad backup record: " + e.getMessage());
+        }
+    }
+
+    public static byte[] encode(RollbackRecord r) {
+        ObjectNode n = header("rollback", r.run());
+        text(n, "actor", r.actor());
+        key(n, "target_key", r.targetKey());
+        n.put("action", r.action());
+        n.put("done", r.done());
+        n.put("time", Instant.ofEpochMilli(r.atMs()).toString());
+        n.put("at_ms", r.atMs());
+        return bytes(n);
+    }
+
+    public static RollbackRecord decodeRollback(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "rollback");
+        return new RollbackRecord(req(n, "run"), opt(n, "actor"), reqKey(n, "target_key"), req(n, "action"),
+                n.path("done").asBoolean(), n.path("at_ms").asLong());
+    }
+
+    /** The {@code record} kind of one of our records ("audit", "rollback", ...), or null. */
+    public static String kindOf(byte[] data) {
+        try {
+            JsonNode n = MAPPER.readTree(data);
+            return n != null && n.path("v").asInt() == VERSION ? n.path("record").asText(null) : null;
+        } catch (IOException e) {
+            return null;
         }
     }
 

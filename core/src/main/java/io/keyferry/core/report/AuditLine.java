@@ -43,6 +43,11 @@ public final class AuditLine {
         return sb.toString();
     }
 
+    public static String format(io.keyferry.core.model.RollbackRecord r) {
+        return Instant.ofEpochMilli(r.atMs()) + " rollback " + r.action() + (r.done() ? "" : " (not done)") + " "
+                + quoted(r.targetKey().display()) + (r.actor() == null ? "" : " actor=" + r.actor());
+    }
+
     private static String side(Side s) {
         if (!s.exists()) {
             return "-";
