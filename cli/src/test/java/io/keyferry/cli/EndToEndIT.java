@@ -208,6 +208,18 @@ class EndToEndIT {
             Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches --bootstrap-servers " + kafka.bootstrapServers());
             assertEquals("", mismatches.out());
 
+            Process follow = new ProcessBuilder(javaCommand("audit", "--run", run, "--follow", "--bootstrap-servers",
+                    kafka.bootstrapServers())).redirectError(tmp.resolve("follow.err").toFile()).start();
+            try (var followed = new java.io.BufferedReader(new java.io.InputStreamReader(follow.getInputStream()))) {
+                for (int i = 0; i < 4; i++) {
+                    assertNotNull(followed.readLine(), "audit --follow prints the trail and keeps going");
+                }
+                assertTrue(follow.isAlive(), "--follow keeps following after the last record");
+            } finally {
+                follow.destroy();
+                assertTrue(follow.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+
             String metrics = http(httpPort, "/metrics");
             assertTrue(metrics.contains("keyferry_keys_total{status=\"copied\",workspace=\"none\"} 2.0"), metrics);
             assertTrue(metrics.contains("keyferry_keys_total{status=\"source_missing\",workspace=\"none\"} 2.0"), metrics);

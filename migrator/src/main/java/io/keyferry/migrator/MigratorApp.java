@@ -27,6 +27,7 @@ public final class MigratorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private java.nio.channels.FileChannel slotLock;
 
     /**
      * @param rate the limiter the migrator paces itself with: set here to this replica's share of
@@ -39,10 +40,7 @@ public final class MigratorApp implements AutoCloseable {
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // The topology keeps no state stores, so each replica gets a directory of its own: several
-        // replicas on one machine with the same --state-dir must not fight over Streams' lock.
-        p.put(StreamsConfig.STATE_DIR_CONFIG,
-                stateDir.resolve("streams").resolve(config.run() + "-" + ProcessHandle.current().pid()).toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, replicaDir(stateDir.resolve("streams"), config.run()).toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
@@ -71,6 +69,35 @@ public final class MigratorApp implements AutoCloseable {
                 stopped.countDown();
             }
         });
+    }
+
+    /**
+     * A state directory of this replica's own: the first slot of the run no other live process
+     * holds. Several replicas on one machine with the same --state-dir get different slots, and a
+     * replica restarted after a crash gets its old slot back — with it Streams' persisted process
+     * id, hence the same transactional ids, so the new replica fences its dead predecessor and
+     * aborts its open transaction at once instead of after the transaction timeout.
+     */
+    private Path replicaDir(Path streams, String run) {
+        for (int slot = 0; slot < 1000; slot++) {
+            Path dir = streams.resolve(run + "-" + slot);
+            try {
+                java.nio.file.Files.createDirectories(streams);
+                java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(streams.resolve(run + "-" + slot + ".lock"),
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = ch.tryLock();
+                if (lock != null) {
+                    slotLock = ch; // held for the life of the process; the OS releases it on a crash
+                    return dir;
+                }
+                ch.close();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                // this JVM holds that slot already (a second replica in one process)
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("--state-dir: cannot use " + streams + ": " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalStateException("--state-dir: no free replica slot under " + streams);
     }
 
     /** The fraction of the keys topic's partitions this replica's threads own right now. */
@@ -114,5 +141,12 @@ public final class MigratorApp implements AutoCloseable {
     public void close() {
         streams.close(Duration.ofSeconds(30));
         stopped.countDown();
+        try {
+            if (slotLock != null) {
+                slotLock.close();
+            }
+        } catch (java.io.IOException e) {
+            LOG.debug("releasing the replica slot: {}", e.toString());
+        }
     }
 }

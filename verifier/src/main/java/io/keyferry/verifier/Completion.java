@@ -5,7 +5,9 @@ import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.ProgressTopic;
 import io.keyferry.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -19,7 +21,7 @@ import java.util.concurrent.TimeUnit;
  * Knows when a run is complete, from Kafka's own bookkeeping rather than from counting keys
  * (counts break on the duplicates a resume may publish): every scanner has written its end
  * record; the migrator has committed past the last reference each scanner published; and the
- * verifier has committed past every result that existed at that moment.
+ * verifier has committed past every result that existed at that moment (the high watermark).
  */
 public final class Completion {
     private final KafkaClients clients;
@@ -58,11 +60,18 @@ public final class Completion {
                 }
             }
         }
+        // The high watermark, not the last stable offset: a migrator killed mid-transaction leaves
+        // it open until it times out, holding the LSO back below results written after it. A
+        // read_committed verifier can only pass the high watermark once every transaction below it
+        // is resolved, so reaching it proves every result of the run has been seen.
         String results = clients.topic(Topics.RESULTS);
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-completion")) {
+        Map<String, Object> props = new HashMap<>(clients.common());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "keyferry-completion");
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = c.partitionsFor(results, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(results, p.partition())).toList();
-            return c.endOffsets(tps); // read_committed: the last stable offsets
+            return c.endOffsets(tps);
         }
     }
 
