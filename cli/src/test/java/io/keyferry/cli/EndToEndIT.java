@@ -584,6 +584,42 @@ class EndToEndIT {
         assertTrue(Files.readString(report).contains(",job:fine,job:fine,string,1,"), Files.readString(report));
     }
 
+    @Test
+    void aTargetThatIsUnreachableWhileVerifyingIsWaitedForNeverJudgedMissing() throws Exception {
+        String run = run();
+        source.strings().set("job:1", "v1");
+        source.strings().set("job:2", "v2");
+        assertEquals(0, Cli.run("scan --run " + run + " --match job:* --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers()).exitCode());
+        try (io.keyferry.testsupport.TcpProxy proxy = io.keyferry.testsupport.TcpProxy.to(target.port())) {
+            String viaProxy = "redis://127.0.0.1:" + proxy.port();
+            java.util.concurrent.atomic.AtomicReference<Cli.Outcome> verify = new java.util.concurrent.atomic.AtomicReference<>();
+            // The verifier connects through the proxy and waits: no result exists yet.
+            Thread verifier = new Thread(() -> verify.set(Cli.run("verify --run " + run + " --until-complete --source "
+                    + source.uri() + " --target " + viaProxy + " --bootstrap-servers " + kafka.bootstrapServers()
+                    + " --state-dir " + tmp.resolve("v"))));
+            verifier.start();
+            Thread.sleep(3_000);
+            proxy.cut(); // the target becomes unreachable for the verifier only
+            Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
+                    "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--state-dir", tmp.resolve("m").toString()))
+                    .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
+            try {
+                Thread.sleep(6_000); // results arrive while the verifier cannot reach the target
+                proxy.restore();
+                verifier.join(120_000);
+            } finally {
+                migrator.destroy();
+                migrator.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            assertNotNull(verify.get(), "the verifier finished");
+            assertEquals(0, verify.get().exitCode(), verify.get().toString());
+            assertEquals(2, verify.get().count("verdict_match"), "verdicts waited for the target to come back");
+            assertEquals(0, verify.get().count("mismatches"));
+        }
+    }
+
     private List<io.keyferry.core.model.BackupRecord> backups(String run) throws Exception {
         List<io.keyferry.core.model.BackupRecord> out = new java.util.ArrayList<>();
         Map<String, Object> props = Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed");
