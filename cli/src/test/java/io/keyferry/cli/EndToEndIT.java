@@ -599,14 +599,22 @@ class EndToEndIT {
                     + source.uri() + " --target " + viaProxy + " --bootstrap-servers " + kafka.bootstrapServers()
                     + " --state-dir " + tmp.resolve("v"))));
             verifier.start();
-            Thread.sleep(3_000);
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (proxy.connections() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(proxy.connections() > 0, "the verifier connected to the target through the proxy");
             proxy.cut(); // the target becomes unreachable for the verifier only
             Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
                     "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
                     "--state-dir", tmp.resolve("m").toString()))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
             try {
-                Thread.sleep(6_000); // results arrive while the verifier cannot reach the target
+                while (target.strings().dbsize() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                // A deliberate outage: the results are there, the verifier tries and cannot reach the target.
+                Thread.sleep(2_000);
                 proxy.restore();
                 verifier.join(120_000);
             } finally {

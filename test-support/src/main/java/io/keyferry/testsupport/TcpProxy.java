@@ -41,6 +41,11 @@ public final class TcpProxy implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** How many connections the proxy carries now (a client's, plus its upstream). */
+    public int connections() {
+        return (int) open.stream().filter(s -> !s.isClosed()).count();
+    }
+
     /** Drops every connection and refuses (closes at once) new ones until {@link #restore()}. */
     public void cut() {
         cut = true;
