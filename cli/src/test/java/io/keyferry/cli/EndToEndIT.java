@@ -514,10 +514,7 @@ class EndToEndIT {
                 "--bootstrap-servers", kafka.bootstrapServers(), "--state-dir", tmp.resolve("m").toString()))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-            while (!"before".equals(target.strings().get("job:moving")) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(60), () -> "before".equals(target.strings().get("job:moving")));
             assertEquals("before", target.strings().get("job:moving"), Files.readString(tmp.resolve("m.log")));
             source.strings().set("job:moving", "after"); // an application writes it after the copy
 
@@ -552,10 +549,7 @@ class EndToEndIT {
                 "--state-dir", tmp.resolve("m").toString()))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
         try {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-            while (target.strings().dbsize() < 6 && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(60), () -> target.strings().dbsize() >= 6);
             assertEquals(6L, target.strings().dbsize(), Files.readString(tmp.resolve("m.log")));
         } finally {
             migrator.destroy();
@@ -599,10 +593,7 @@ class EndToEndIT {
                     + source.uri() + " --target " + viaProxy + " --bootstrap-servers " + kafka.bootstrapServers()
                     + " --state-dir " + tmp.resolve("v"))));
             verifier.start();
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
-            while (proxy.connections() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(60), () -> proxy.connections() > 0);
             assertTrue(proxy.connections() > 0, "the verifier connected to the target through the proxy");
             proxy.cut(); // the target becomes unreachable for the verifier only
             Process migrator = new ProcessBuilder(javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
@@ -610,9 +601,7 @@ class EndToEndIT {
                     "--state-dir", tmp.resolve("m").toString()))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("m.log").toFile()).start();
             try {
-                while (target.strings().dbsize() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
+                io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(60), () -> target.strings().dbsize() >= 2);
                 // A deliberate outage: the results are there, the verifier tries and cannot reach the target.
                 Thread.sleep(2_000);
                 proxy.restore();

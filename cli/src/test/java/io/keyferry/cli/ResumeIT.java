@@ -51,10 +51,8 @@ class ResumeIT {
         slow.addAll(List.of("--scan-rps", "40"));
         Process first = new ProcessBuilder(EndToEndIT.javaCommand(slow.toArray(new String[0])))
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("first.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (target.strings().dbsize() < 40 && first.isAlive() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(90),
+                () -> target.strings().dbsize() >= 40 || !first.isAlive());
         first.destroyForcibly();
         first.waitFor(30, TimeUnit.SECONDS);
         long copiedBeforeKill = target.strings().dbsize();
