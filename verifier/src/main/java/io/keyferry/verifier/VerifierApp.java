@@ -217,11 +217,17 @@ public final class VerifierApp implements AutoCloseable {
     // Positions also move past transaction markers with no records to show for it; committing
     // them is what lets completion compare against the last stable offsets.
     private boolean positionsMoved() {
-        for (TopicPartition tp : consumer.assignment()) {
-            Long c = committed.get(tp);
-            if (c == null || c != consumer.position(tp)) {
-                return true;
+        try {
+            for (TopicPartition tp : consumer.assignment()) {
+                Long c = committed.get(tp);
+                if (c == null || c != consumer.position(tp, Duration.ofSeconds(5))) {
+                    return true;
+                }
             }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            // The group's offsets cannot be read yet (e.g. a dead verifier's transactional offsets
+            // are still pending after a broker restart): nothing to commit this round, poll on.
+            LOG.debug("positions not known yet: {}", e.getMessage());
         }
         return false;
     }
