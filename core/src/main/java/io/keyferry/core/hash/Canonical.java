@@ -3,9 +3,6 @@ package io.keyferry.core.hash;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.Side;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -36,48 +33,14 @@ public final class Canonical {
     }
 
     public static Side side(KeyValue value, long ttlMs) {
-        return new Side(value.type(), size(value), sha256(value), ttlMs);
+        if (value instanceof KeyValue.StringValue s) {
+            return new Side(KeyType.STRING, s.value().length, stringSha256(s.value()), ttlMs);
+        }
+        return digest(value).side(ttlMs);
     }
 
     public static String sha256(KeyValue value) {
-        if (value instanceof KeyValue.StringValue s) {
-            return hex(digest().digest(CanonicalJson.canonicalize(s.value()).orElse(s.value())));
-        }
-        MessageDigest md = digest();
-        md.update((value.type().wire() + "\n").getBytes(StandardCharsets.US_ASCII));
-        if (value instanceof KeyValue.HashValue h) {
-            List<KeyValue.Field> fields = new ArrayList<>(h.fields());
-            fields.sort((a, b) -> BYTES.compare(a.name(), b.name()));
-            for (KeyValue.Field f : fields) {
-                part(md, f.name());
-                part(md, f.value());
-            }
-        } else if (value instanceof KeyValue.ListValue l) {
-            l.items().forEach(i -> part(md, i));
-        } else if (value instanceof KeyValue.SetValue s) {
-            List<byte[]> members = new ArrayList<>(s.members());
-            members.sort(BYTES);
-            members.forEach(m -> part(md, m));
-        } else if (value instanceof KeyValue.ZSetValue z) {
-            List<KeyValue.Scored> members = new ArrayList<>(z.members());
-            members.sort((a, b) -> BYTES.compare(a.member(), b.member()));
-            for (KeyValue.Scored m : members) {
-                part(md, m.member());
-                part(md, score(m.score()).getBytes(StandardCharsets.US_ASCII));
-            }
-        } else if (value instanceof KeyValue.StreamValue st) {
-            for (KeyValue.StreamEntry e : st.entries()) {
-                part(md, e.id());
-                part(md, Integer.toString(e.fields().size()).getBytes(StandardCharsets.US_ASCII));
-                for (KeyValue.Field f : e.fields()) {
-                    part(md, f.name());
-                    part(md, f.value());
-                }
-            }
-        } else {
-            throw new IllegalArgumentException("no canonical form for " + value.type().wire());
-        }
-        return hex(md.digest());
+        return side(value, -1).sha256();
     }
 
     /**
@@ -85,21 +48,36 @@ public final class Canonical {
      * a stream entry as its id plus its field names and values).
      */
     public static long size(KeyValue value) {
-        if (value instanceof KeyValue.StringValue s) {
-            return s.value().length;
-        } else if (value instanceof KeyValue.HashValue h) {
-            return h.fields().stream().mapToLong(f -> f.name().length + f.value().length).sum();
+        return side(value, -1).size();
+    }
+
+    /** A whole collection fed to the digest in canonical order. */
+    private static CanonicalDigest digest(KeyValue value) {
+        CanonicalDigest d = CanonicalDigest.of(value.type());
+        if (value instanceof KeyValue.HashValue h) {
+            List<KeyValue.Field> fields = new ArrayList<>(h.fields());
+            fields.sort((a, b) -> BYTES.compare(a.name(), b.name()));
+            fields.forEach(f -> d.field(f.name(), f.value()));
         } else if (value instanceof KeyValue.ListValue l) {
-            return l.items().stream().mapToLong(i -> i.length).sum();
+            l.items().forEach(d::element);
         } else if (value instanceof KeyValue.SetValue s) {
-            return s.members().stream().mapToLong(m -> m.length).sum();
+            List<byte[]> members = new ArrayList<>(s.members());
+            members.sort(BYTES);
+            members.forEach(d::element);
         } else if (value instanceof KeyValue.ZSetValue z) {
-            return z.members().stream().mapToLong(m -> m.member().length + score(m.score()).length()).sum();
+            List<KeyValue.Scored> members = new ArrayList<>(z.members());
+            members.sort((a, b) -> BYTES.compare(a.member(), b.member()));
+            members.forEach(m -> d.scored(m.member(), m.score()));
         } else if (value instanceof KeyValue.StreamValue st) {
-            return st.entries().stream().mapToLong(e -> e.id().length
-                    + e.fields().stream().mapToLong(f -> f.name().length + f.value().length).sum()).sum();
+            st.entries().forEach(e -> d.entry(e.id(), e.fields()));
+        } else {
+            throw new IllegalArgumentException("no canonical form for " + value.type().wire());
         }
-        throw new IllegalArgumentException("no size for " + value.type().wire());
+        return d;
+    }
+
+    private static String stringSha256(byte[] value) {
+        return hex(CanonicalDigest.digest().digest(CanonicalJson.canonicalize(value).orElse(value)));
     }
 
     /**
@@ -121,20 +99,7 @@ public final class Canonical {
     }
 
     public static String sha256Hex(byte[] data) {
-        return hex(digest().digest(data));
-    }
-
-    private static void part(MessageDigest md, byte[] b) {
-        md.update(new byte[] {(byte) (b.length >>> 24), (byte) (b.length >>> 16), (byte) (b.length >>> 8), (byte) b.length});
-        md.update(b);
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JVM has no SHA-256", e);
-        }
+        return hex(CanonicalDigest.digest().digest(data));
     }
 
     private static String hex(byte[] d) {
