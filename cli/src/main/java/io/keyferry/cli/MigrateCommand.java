@@ -56,7 +56,7 @@ final class MigrateCommand implements Callable<Integer> {
                     () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics, rate);
-            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate));
+            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate, metrics));
             running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());

@@ -77,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
-                            session.backups(migrateConfig, clients), metrics, rate), settings.stateDir(), rate));
+                            session.backups(migrateConfig, clients), metrics, rate), settings.stateDir(), rate, metrics));
             running.set(migrator);
             migrator.start();
 

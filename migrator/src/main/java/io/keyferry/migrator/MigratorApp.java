@@ -35,7 +35,7 @@ public final class MigratorApp implements AutoCloseable {
      *             so that however many replicas run, together they stay under --rps
      */
     public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
-                       io.keyferry.core.rate.RateLimiter rate) {
+                       io.keyferry.core.rate.RateLimiter rate, io.keyferry.core.metrics.Metrics metrics) {
         Properties p = new Properties();
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
@@ -44,12 +44,17 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // A transaction stays open while a key is copied, and a big key (millions of elements, hundreds
+        // of MB) takes tens of seconds: Streams' 10 s default would abort it and copy the key again.
+        // The cost of a longer timeout: a replica killed and never restarted holds back the results
+        // its transaction covered (the verifier reads committed only) for up to this long.
+        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
         // A replica that died (kill -9) holds its partitions until its session expires: keep that
         // short so a restarted or surviving replica takes over within seconds, not the default 45 s.
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
-                clients.topic(Topics.DLQ), config.run(), migrator);
+                clients.topic(Topics.DLQ), config.run(), migrator, metrics);
         streams = new KafkaStreams(topology, p);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("migrator stopped: {}", e.toString());

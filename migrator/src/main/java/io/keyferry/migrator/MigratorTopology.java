@@ -2,6 +2,7 @@ package io.keyferry.migrator;
 
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
+import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.KeyRef;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -25,10 +26,11 @@ public final class MigratorTopology {
     private MigratorTopology() {
     }
 
-    public static Topology build(String keysTopic, String resultsTopic, String dlqTopic, String run, KeyMigrator migrator) {
+    public static Topology build(String keysTopic, String resultsTopic, String dlqTopic, String run, KeyMigrator migrator,
+                                 Metrics metrics) {
         StreamsBuilder b = new StreamsBuilder();
         KStream<byte[], Routed> routed = b.stream(keysTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .processValues(() -> new MigrateProcessor(run, migrator));
+                .processValues(() -> new MigrateProcessor(run, migrator, metrics));
         routed.filter((k, v) -> !v.deadLetter()).mapValues(Routed::value)
                 .to(resultsTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         routed.filter((k, v) -> v.deadLetter()).mapValues(Routed::value)
@@ -43,11 +45,13 @@ public final class MigratorTopology {
     private static final class MigrateProcessor implements FixedKeyProcessor<byte[], byte[], Routed> {
         private final String run;
         private final KeyMigrator migrator;
+        private final Metrics metrics;
         private FixedKeyProcessorContext<byte[], Routed> context;
 
-        MigrateProcessor(String run, KeyMigrator migrator) {
+        MigrateProcessor(String run, KeyMigrator migrator, Metrics metrics) {
             this.run = run;
             this.migrator = migrator;
+            this.metrics = metrics;
         }
 
         @Override
@@ -64,6 +68,7 @@ public final class MigratorTopology {
                 ref = Json.decodeKeyRef(record.value());
             } catch (BadRecordException e) {
                 context.forward(record.withValue(new Routed(true, deadLetter(e.getMessage(), offset))));
+                metrics.deadLetter();
                 return;
             }
             if (!run.equals(ref.run())) {

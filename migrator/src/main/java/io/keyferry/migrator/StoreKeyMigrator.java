@@ -113,14 +113,15 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
                 return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
             }
-            Side srcSide = src.side();
-            Naming.Resolved name = naming.resolve(key, match.get(), src.value(), ref.workspace());
+            Side srcSide = source.side(key, src);
+            Naming.Resolved name = naming.resolve(key, match.get(), source.valueToName(key, src, naming.derivedFields()),
+                    ref.workspace());
             if (name.skipped()) {
                 LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
                 return result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset);
             }
             targetKey = name.target();
-            if (src.value() == null && config.copy() == CopyMode.STRUCT) {
+            if (src.value() == null && !src.big() && config.copy() == CopyMode.STRUCT) {
                 return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
                         "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset);
             }
@@ -128,7 +129,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null, keyOffset);
             }
             if (config.mode() == Mode.DRY_RUN) {
-                Side dstSide = target.read(targetKey).side();
+                Side dstSide = target.side(targetKey);
                 return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), predict(srcSide, dstSide), null, null, keyOffset);
             }
             long ttl = src.ttlLeftAt(System.currentTimeMillis());
@@ -143,7 +144,8 @@ public final class StoreKeyMigrator implements KeyMigrator {
             }
             String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
             LOG.warn("key {} failed: {}", key, message);
-            Side srcSide = src == null ? Side.ABSENT : src.side();
+            Side srcSide = src == null || !src.exists() ? Side.ABSENT
+                    : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
             return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
         }
     }
@@ -176,18 +178,26 @@ public final class StoreKeyMigrator implements KeyMigrator {
         Side now = Side.ABSENT;
         for (int look = 0; look < MAX_LOOKS; look++) {
             DumpSnapshot current = mayReplace ? target.readDump(targetKey) : new DumpSnapshot(target.read(targetKey), null);
-            now = current.snapshot().side();
+            now = target.side(targetKey, current.snapshot());
             byte[] expected = NOTHING;
             if (now.exists()) {
                 if (srcSide.sameContentAs(now) || !replaces(srcSide, now)) {
                     break;
+                }
+                if (current.payload() == null) {
+                    // A big target has no DUMP payload we could keep on the backup topic, and what
+                    // cannot be rolled back is not replaced.
+                    return result(ref, targetKey, srcSide, now, src.readAtMs(), Status.CONFLICT_SKIPPED, null,
+                            "the target is too big to back up before replacing it", keyOffset);
                 }
                 backup.keep(new BackupRecord(ref.run(), config.actor(), ref.key(), targetKey, now.type(), current.payload(),
                         current.snapshot().ttlMs(), now.sha256(), srcSide.sha256(), System.currentTimeMillis()));
                 expected = current.payload();
             }
             boolean written;
-            if (payload != null) {
+            if (src.big()) {
+                written = source.copyBig(ref.key(), src, target, targetKey, expected == NOTHING ? null : expected);
+            } else if (payload != null) {
                 written = expected == NOTHING ? target.restoreIfAbsent(targetKey, payload, ttl)
                         : target.restoreReplacing(targetKey, payload, ttl, expected);
             } else {
@@ -195,7 +205,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                         : target.replace(targetKey, src.value(), ttl, expected);
             }
             if (written) {
-                Side back = target.read(targetKey).side();
+                Side back = target.side(targetKey);
                 Status status = srcSide.sameContentAs(back) ? Status.COPIED : Status.COPY_MISMATCH;
                 LOG.debug("{} {} -> {} ({} bytes{})", status.wire(), ref.key(), targetKey, srcSide.size(),
                         expected == NOTHING ? "" : ", replaced");

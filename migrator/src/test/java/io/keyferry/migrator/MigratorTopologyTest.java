@@ -43,6 +43,7 @@ class MigratorTopologyTest {
     private TestInputTopic<byte[], byte[]> keys;
     private TestOutputTopic<byte[], byte[]> results;
     private TestOutputTopic<byte[], byte[]> dlq;
+    private int deadLetters;
 
     /** A fake migrator: says every key was copied to "new:" + key, and remembers what it was given. */
     private KeyResult migrate(KeyRef ref, String keyOffset) {
@@ -59,7 +60,12 @@ class MigratorTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "keyferry-topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(MigratorTopology.build(KEYS, RESULTS, DLQ, RUN, this::migrate), props);
+        driver = new TopologyTestDriver(MigratorTopology.build(KEYS, RESULTS, DLQ, RUN, this::migrate, new io.keyferry.core.metrics.Metrics() {
+            @Override
+            public void deadLetter() {
+                deadLetters++;
+            }
+        }), props);
         keys = driver.createInputTopic(KEYS, new ByteArraySerializer(), new ByteArraySerializer());
         results = driver.createOutputTopic(RESULTS, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         dlq = driver.createOutputTopic(DLQ, new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -128,6 +134,7 @@ class MigratorTopologyTest {
         assertFalse(n.get("reason").asText().isBlank());
         assertEquals(KEYS + "/0@0", n.get("from").asText());
         assertTrue(dlq.isEmpty());
+        assertEquals(1, deadLetters, "each dead letter is counted");
     }
 
     @Test

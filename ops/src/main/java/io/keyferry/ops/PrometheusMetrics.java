@@ -67,6 +67,13 @@ public final class PrometheusMetrics implements Metrics {
                 .register(registry).record(Duration.ofNanos(nanos));
     }
 
+    /** Dead letters have no workspace: the record they came from could not be read. */
+    @Override
+    public void deadLetter() {
+        Counter.builder("keyferry_dead_letters").description("Records on the keys topic that are not key references, sent to <prefix>.dlq")
+                .tag("workspace", NONE).register(registry).increment();
+    }
+
     @Override
     public void verdict(AuditRecord a) {
         Counter.builder("keyferry_verdicts").description("Verifier verdicts")

@@ -5,6 +5,7 @@ import io.keyferry.core.hash.Canonical;
 import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.Side;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
@@ -40,14 +41,21 @@ public final class RedisStore implements AutoCloseable {
     private static final Script WRITE = Script.load("write.lua");
     private static final Script RESTORE = Script.load("restore.lua");
     private static final Script DELETE = Script.load("delete.lua");
+    private static final Script STREAM_META = Script.load("stream-meta.lua");
+    private static final Script STREAM_FINISH = Script.load("stream-finish.lua");
+    private static final Script PROMOTE = Script.load("promote.lua");
     private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] NO_DUMP = new byte[0];
 
     /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
     private static final List<String> STRUCT_COMMANDS = List.of(
             "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire", "del",
             "get", "set", "hgetall", "hset", "lrange", "rpush", "smembers", "sadd", "zrange", "zadd",
-            "xrange", "xinfo", "xadd", "xsetid", "xgroup");
+            "xrange", "xinfo", "xadd", "xsetid", "xgroup",
+            // big keys (Chunking): lengths, windows, and the temporary key moved into place
+            "strlen", "hlen", "llen", "scard", "zcard", "xlen", "getrange", "append", "hscan", "sscan", "zscan",
+            "hmget", "rename", "unlink", "persist");
     /** Dump mode still reads the struct value (for the hash), so it needs all of the above too. */
     private static final List<String> DUMP_COMMANDS = List.of("dump", "restore");
 
@@ -55,16 +63,42 @@ public final class RedisStore implements AutoCloseable {
     private final RedisClient client;
     private final StatefulRedisConnection<byte[], byte[]> connection;
     private final RedisCommands<byte[], byte[]> redis;
+    private final Chunking chunking;
+    private final Chunks chunks;
 
-    private RedisStore(RedisEndpoint endpoint, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection) {
+    private RedisStore(RedisEndpoint endpoint, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
+                       Chunking chunking) {
         this.endpoint = endpoint;
         this.client = client;
         this.connection = connection;
         this.redis = connection.sync();
+        this.chunking = chunking;
+        this.chunks = new Chunks(redis, connection.async(), chunking, new Chunks.Scripts() {
+            @Override
+            public List<Object> streamMeta(byte[] key) {
+                return eval(STREAM_META, key);
+            }
+
+            @Override
+            public void streamFinish(byte[] key, List<byte[]> args) {
+                evalInteger(STREAM_FINISH, key, args.toArray(new byte[0][]));
+            }
+
+            @Override
+            public boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
+                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
+                return done != null && done == 1L;
+            }
+        });
     }
 
     /** Connects and checks the server answers; the error names the option and never the password. */
     public static RedisStore connect(RedisEndpoint endpoint) {
+        return connect(endpoint, Chunking.DEFAULT);
+    }
+
+    /** As {@link #connect(RedisEndpoint)}, with other limits for what counts as a big key. */
+    public static RedisStore connect(RedisEndpoint endpoint, Chunking chunking) {
         if (endpoint.cluster()) {
             throw new UnsupportedOperationException(endpoint.option() + "-cluster: Redis Cluster is not supported yet");
         }
@@ -74,7 +108,7 @@ public final class RedisStore implements AutoCloseable {
         try {
             StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, client, c);
+            return new RedisStore(endpoint, client, c, chunking);
         } catch (RuntimeException e) {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             throw new RedisUnavailableException(endpoint.option() + ": cannot connect to " + endpoint.redacted()
@@ -92,10 +126,83 @@ public final class RedisStore implements AutoCloseable {
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
-    /** Type, TTL and whole value of {@code key}, read in one atomic step. */
+    /**
+     * Type, TTL and whole value of {@code key}, read in one atomic step; for a big key (see
+     * {@link Chunking}) only its type and TTL, and {@link Snapshot#big()}.
+     */
     public Snapshot read(RedisKey key) {
         long at = System.currentTimeMillis();
-        return snapshot(eval(READ, key.unsafeBytes()), 2, at);
+        return snapshot(eval(READ, key.unsafeBytes(), readArgs(NO_DUMP)), 2, at);
+    }
+
+    /** Size and canonical hash of {@code key} as it is now, a big key read in windows. */
+    public Side side(RedisKey key) {
+        return side(key, read(key));
+    }
+
+    /** The side of a snapshot of {@code key}: a big key's is read now, in windows. */
+    public Side side(RedisKey key, Snapshot snapshot) {
+        return snapshot.big() ? chunks.side(key.unsafeBytes(), snapshot.type(), snapshot.ttlMs()) : snapshot.side();
+    }
+
+    /**
+     * Copies a big key of this store to {@code target}, in windows, under a temporary name that is
+     * moved into place atomically, and only if {@code targetKey} is then still as expected.
+     *
+     * @param expected null: the target must be absent; else the DUMP payload it must still hold (a replace)
+     * @return false when the target was not as expected (it is left untouched, nothing stays behind)
+     */
+    public boolean copyBig(RedisKey key, Snapshot src, RedisStore target, RedisKey targetKey, byte[] expected) {
+        if (!src.big()) {
+            throw new IllegalArgumentException("not a big key: copy it whole");
+        }
+        // The TTL is aged to the moment of the move, not of the read: a big copy takes a while.
+        java.util.function.LongSupplier ttl = () -> src.ttlMs() < 0 ? -1 : Math.max(1, src.ttlLeftAt(System.currentTimeMillis()));
+        return chunks.copy(key.unsafeBytes(), src.type(), target.chunks, targetKey.unsafeBytes(),
+                expected == null ? ABSENT : expected, ttl);
+    }
+
+    /**
+     * What --derive reads a name from: the snapshot's value, or of a hash too big to read whole,
+     * just the fields {@code fields} (a big string has nothing to offer: JSON that size is not parsed).
+     */
+    public KeyValue valueToName(RedisKey key, Snapshot snapshot, List<byte[]> fields) {
+        if (!snapshot.big()) {
+            return snapshot.value();
+        }
+        if (snapshot.type() != KeyType.HASH) {
+            return null;
+        }
+        List<KeyValue.Field> found = new ArrayList<>();
+        if (!fields.isEmpty()) {
+            for (io.lettuce.core.KeyValue<byte[], byte[]> f : redis.hmget(key.unsafeBytes(), fields.toArray(new byte[0][]))) {
+                if (f.hasValue()) {
+                    found.add(new KeyValue.Field(f.getKey(), f.getValue()));
+                }
+            }
+        }
+        return new KeyValue.HashValue(found);
+    }
+
+    /**
+     * Rollback of a big key: if it still has the content {@code written}, replace it by the DUMP
+     * payload {@code previous} (TTL {@code ttlMs}), or delete it when there is none. Unlike the
+     * whole-value path this is not one atomic compare-and-act — a big key's content cannot be
+     * compared inside one script — so a write between the check and the act is lost.
+     *
+     * @return false when the key no longer holds {@code written}; it is left alone
+     */
+    public boolean undoBig(RedisKey key, Side written, byte[] previous, long ttlMs) {
+        Snapshot now = read(key);
+        if (!now.exists() || !written.sameContentAs(side(key, now))) {
+            return false;
+        }
+        if (previous == null) {
+            redis.unlink(key.unsafeBytes());
+        } else {
+            redis.restore(key.unsafeBytes(), previous, io.lettuce.core.RestoreArgs.Builder.ttl(Math.max(ttlMs, 0)).replace());
+        }
+        return true;
     }
 
     /**
@@ -106,8 +213,8 @@ public final class RedisStore implements AutoCloseable {
      */
     public DumpSnapshot readDump(RedisKey key) {
         long at = System.currentTimeMillis();
-        List<Object> reply = eval(READ, key.unsafeBytes(), DUMP_FLAG);
-        if (reply.size() < 3) {
+        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
+        if (reply.size() < 3 || reply.get(2) instanceof Long) {
             return new DumpSnapshot(snapshot(reply, 2, at), null);
         }
         return new DumpSnapshot(snapshot(reply, 3, at), (byte[]) reply.get(2));
@@ -274,6 +381,10 @@ public final class RedisStore implements AutoCloseable {
 
     // ---- helpers ------------------------------------------------------------------------
 
+    private byte[][] readArgs(byte[] flag) {
+        return new byte[][] {flag, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes()))};
+    }
+
     /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */
     private static Snapshot snapshot(List<Object> reply, int valueAt, long at) {
         String type = text(reply.get(0));
@@ -282,6 +393,9 @@ public final class RedisStore implements AutoCloseable {
         }
         KeyType t = Canonical.typeOf(type);
         long ttl = (Long) reply.get(1);
+        if (reply.size() == 3 && reply.get(2) instanceof Long) {
+            return new Snapshot(t, null, ttl, at, true); // big: {type, ttl, length}
+        }
         if (reply.size() <= valueAt) {
             return new Snapshot(t, null, ttl, at);
         }
@@ -297,10 +411,14 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private Long evalInteger(Script script, byte[] key, byte[]... args) {
+        return evalInteger(script, new byte[][] {key}, args);
+    }
+
+    private Long evalInteger(Script script, byte[][] keys, byte[]... args) {
         try {
-            return redis.evalsha(script.sha, ScriptOutputType.INTEGER, new byte[][] {key}, args);
+            return redis.evalsha(script.sha, ScriptOutputType.INTEGER, keys, args);
         } catch (RedisNoScriptException e) {
-            return redis.eval(script.body, ScriptOutputType.INTEGER, new byte[][] {key}, args);
+            return redis.eval(script.body, ScriptOutputType.INTEGER, keys, args);
         }
     }
 

@@ -1,6 +1,9 @@
 -- One consistent snapshot of a key: type, remaining TTL and whole value, read atomically.
 -- ARGV[1] == 'dump' also returns DUMP's payload, from the same instant as the value, so that
 -- what is restored and what is hashed cannot differ.
+-- A key over the limits ARGV[2] (elements of a collection) or ARGV[3] (bytes of a string) is
+-- not read here at all: the reply is {type, ttl, length} (length an integer), and the caller
+-- reads it in chunks.
 -- Reply: {type, ttl, value} or, with 'dump', {type, ttl, payload, value}; value is missing
 -- for a type with no struct form, {'none'} for a missing key.
 local t = redis.call('TYPE', KEYS[1])['ok']
@@ -8,6 +11,13 @@ if t == 'none' then
   return {'none'}
 end
 local ttl = redis.call('PTTL', KEYS[1])
+local lengths = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
+if lengths[t] then
+  local n = redis.call(lengths[t], KEYS[1])
+  if n > tonumber(t == 'string' and ARGV[3] or ARGV[2]) then
+    return {t, ttl, n}
+  end
+end
 local head = {t, ttl}
 if ARGV[1] == 'dump' then
   head[3] = redis.call('DUMP', KEYS[1])

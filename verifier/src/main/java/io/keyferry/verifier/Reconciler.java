@@ -114,7 +114,7 @@ public final class Reconciler {
                 return; // deleted while we scanned
             }
             sourceCounts.merge(src.type(), 1L, Long::sum);
-            Naming.Resolved name = naming.resolve(key, m.get(), src.value(), null);
+            Naming.Resolved name = naming.resolve(key, m.get(), source.valueToName(key, src, naming.derivedFields()), null);
             if (name.skipped()) {
                 return; // a migration would skip it too: nothing is expected in the target
             }
@@ -123,13 +123,14 @@ public final class Reconciler {
                 Pair p = new Pair(key, name.target());
                 missing.add(p);
                 long ttl = src.ttlLeftAt(System.currentTimeMillis());
-                if (fix && src.value() != null && !(src.ttlMs() > 0 && ttl <= 0)
-                        && target.createIfAbsent(name.target(), src.value(), ttl)) {
+                if (fix && (src.value() != null || src.big()) && !(src.ttlMs() > 0 && ttl <= 0)
+                        && (src.big() ? source.copyBig(key, src, target, name.target(), null)
+                            : target.createIfAbsent(name.target(), src.value(), ttl))) {
                     fixed.add(p);
                 }
                 return;
             }
-            MismatchKind kind = compare(src, dst);
+            MismatchKind kind = compare(src, source.side(key, src), dst, target.side(name.target(), dst));
             if (kind != null) {
                 mismatches.add(new Mismatch(key, name.target(), kind));
             }
@@ -166,9 +167,7 @@ public final class Reconciler {
         return Optional.empty(); // no rule maps it back (or its names come from values): not judged
     }
 
-    private MismatchKind compare(Snapshot src, Snapshot dst) {
-        Side s = src.side();
-        Side d = dst.side();
+    private MismatchKind compare(Snapshot src, Side s, Snapshot dst, Side d) {
         if (s.type() != d.type()) {
             return MismatchKind.TYPE;
         }

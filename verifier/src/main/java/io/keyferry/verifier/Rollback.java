@@ -104,18 +104,22 @@ public final class Rollback {
         if (!now.exists()) {
             return new Step(key, Action.GONE, false);
         }
-        if (!written.sameContentAs(now.snapshot().side())) {
+        if (!written.sameContentAs(target.side(key, now.snapshot()))) {
             return new Step(key, Action.LEFT_ALONE, false);
         }
-        if (backup == null) {
-            return new Step(key, Action.DELETE, execute && target.deleteIf(key, now.payload()));
+        long ttl = backup == null || backup.ttlMs() < 0 ? -1 : backup.ttlMs() - (System.currentTimeMillis() - backup.atMs());
+        // With no backup the run created the key; a previous value that would have expired by now
+        // leaves no key behind either.
+        boolean delete = backup == null || (backup.ttlMs() >= 0 && ttl <= 0);
+        Action action = delete ? Action.DELETE : Action.RESTORE;
+        if (!execute) {
+            return new Step(key, action, false);
         }
-        long ttl = backup.ttlMs() < 0 ? -1 : backup.ttlMs() - (System.currentTimeMillis() - backup.atMs());
-        if (backup.ttlMs() >= 0 && ttl <= 0) {
-            // The previous value would have expired by now: what it leaves behind is no key at all.
-            return new Step(key, Action.DELETE, execute && target.deleteIf(key, now.payload()));
+        if (now.snapshot().big()) {
+            return new Step(key, action, target.undoBig(key, written, delete ? null : backup.payload(), ttl));
         }
-        return new Step(key, Action.RESTORE, execute && target.restoreReplacing(key, backup.payload(), ttl, now.payload()));
+        return new Step(key, action, delete ? target.deleteIf(key, now.payload())
+                : target.restoreReplacing(key, backup.payload(), ttl, now.payload()));
     }
 
     /** The first backup of each target key the run replaced: the value from before the run. */

@@ -19,6 +19,7 @@ import io.keyferry.core.model.Side;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;
+import io.keyferry.redis.Snapshot;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -191,9 +192,11 @@ public final class VerifierApp implements AutoCloseable {
         long backoff = 200;
         while (true) {
             try {
-                Side t = target.read(r.targetKey()).side();
-                Side s = source.read(r.key()).side();
-                return judge.judge(r, s, t, System.currentTimeMillis(), offset);
+                // Both looks first, hashes after: a big key takes seconds to hash, and the TTLs
+                // must be compared as of the moment they were read.
+                Snapshot tNow = target.read(r.targetKey());
+                Snapshot sNow = source.read(r.key());
+                return judge.judge(r, source.side(r.key(), sNow), target.side(r.targetKey(), tNow), tNow.readAtMs(), offset);
             } catch (RuntimeException e) {
                 LOG.warn("cannot verify {} yet ({}); retrying in {} ms", r.key(),
                         RedisEndpoint.redact(e.getMessage()), backoff);

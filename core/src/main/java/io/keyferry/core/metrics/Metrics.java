@@ -19,6 +19,10 @@ public interface Metrics {
     default void key(KeyResult result, long nanos) {
     }
 
+    /** A record on the keys topic that is not a key reference, sent to the dead-letter topic. */
+    default void deadLetter() {
+    }
+
     /** One verifier verdict. */
     default void verdict(AuditRecord audit) {
     }

@@ -67,6 +67,11 @@ public final class Derivation {
         return spec;
     }
 
+    /** The hash field this name comes from, or null when it comes from a JSON pointer. */
+    public byte[] field() {
+        return field == null ? null : field.clone();
+    }
+
     /**
      * The derived value, or empty when the value does not have it: not a hash, no such field, not
      * a JSON string, no such pointer, or a pointer to an object, array or null.

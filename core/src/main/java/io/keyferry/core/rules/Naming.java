@@ -95,6 +95,11 @@ public final class Naming {
         return rules.match(key);
     }
 
+    /** The hash fields some --derive takes a name from: all of a big hash that naming needs. */
+    public List<byte[]> derivedFields() {
+        return derived.values().stream().map(Derivation::field).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** True when some name of this match comes from the value: then the source must be read first. */
     public boolean needsValue(RenameRules.Match m) {
         return !derivedNeeded(m).isEmpty();
