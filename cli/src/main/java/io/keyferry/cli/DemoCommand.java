@@ -4,7 +4,7 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.kafka.EmbeddedBroker;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.local.RedisProcess;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -93,7 +93,7 @@ final class DemoCommand implements Callable<Integer> {
     private static int load(String sourceUri, String targetUri, int jobs) {
         try (RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", sourceUri, false));
              RedisStore t = RedisStore.connect(RedisEndpoint.parse("--target", targetUri, false))) {
-            RedisCommands<byte[], byte[]> r = s.commands();
+            RedisClusterCommands<byte[], byte[]> r = s.commands();
             String[] states = {"pending", "running", "failed", "done"};
             int count = 0;
             for (int id = 1; id <= jobs; id++) {

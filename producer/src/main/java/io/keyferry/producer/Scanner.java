@@ -97,46 +97,55 @@ public final class Scanner {
         String keysTopic = clients.topic(Topics.KEYS);
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("keyferry-scan-" + config.run() + "-" + scannerId)) {
             state = checkpoint(producer, cursors, published, false, lastOffsets);
-            for (String pass : passes()) {
-                String cursor = cursors.getOrDefault(pass, "");
-                if ("0".equals(cursor)) {
-                    continue; // this pass finished before the restart
+            List<String> nodes = nodes();
+            while (true) {
+                for (String node : nodes) {
+                    for (String pass : passes()) {
+                        String at = node.isEmpty() ? pass : pass + "@" + node;
+                        String cursor = cursors.getOrDefault(at, "");
+                        while (!"0".equals(cursor)) { // "0": this walk is done (maybe before a restart)
+                            if (stop.getAsBoolean()) {
+                                return state;
+                            }
+                            ScanPage page = page(pass, node, cursor.isEmpty() ? "0" : cursor);
+                            List<RedisKey> keys = page.keys();
+                            boolean limitHit = false;
+                            if (config.maxKeys() > 0 && published + keys.size() >= config.maxKeys()) {
+                                keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
+                                limitHit = true;
+                            }
+                            List<Future<RecordMetadata>> sends = new ArrayList<>(keys.size());
+                            for (RedisKey k : keys) {
+                                limiter.acquire();
+                                KeyRef ref = new KeyRef(config.run(), k, config.workspace(), scannerId, published + sends.size());
+                                sends.add(producer.send(new ProducerRecord<>(keysTopic, k.bytes(), Json.encode(ref))));
+                            }
+                            producer.flush();
+                            for (Future<RecordMetadata> f : sends) {
+                                RecordMetadata md = Sends.await(f);
+                                lastOffsets.merge(md.partition(), md.offset(), Math::max);
+                            }
+                            published += sends.size();
+                            metrics.scanned(config.workspace(), sends.size());
+                            cursor = page.cursor();
+                            cursors.put(at, cursor);
+                            if (limitHit) {
+                                return finish(producer, cursors, published, lastOffsets);
+                            }
+                            state = checkpoint(producer, cursors, published, false, lastOffsets);
+                            LOG.debug("scan {} page done: {} keys, cursor {}", scannerId, keys.size(), cursor);
+                        }
+                    }
                 }
-                do {
-                    if (stop.getAsBoolean()) {
-                        return state;
-                    }
-                    ScanPage page = page(pass, cursor.isEmpty() ? "0" : cursor);
-                    List<RedisKey> keys = page.keys();
-                    boolean limitHit = false;
-                    if (config.maxKeys() > 0 && published + keys.size() >= config.maxKeys()) {
-                        keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
-                        limitHit = true;
-                    }
-                    List<Future<RecordMetadata>> sends = new ArrayList<>(keys.size());
-                    for (RedisKey k : keys) {
-                        limiter.acquire();
-                        KeyRef ref = new KeyRef(config.run(), k, config.workspace(), scannerId, published + sends.size());
-                        sends.add(producer.send(new ProducerRecord<>(keysTopic, k.bytes(), Json.encode(ref))));
-                    }
-                    producer.flush();
-                    for (Future<RecordMetadata> f : sends) {
-                        RecordMetadata md = Sends.await(f);
-                        lastOffsets.merge(md.partition(), md.offset(), Math::max);
-                    }
-                    published += sends.size();
-                    metrics.scanned(config.workspace(), sends.size());
-                    cursor = page.cursor();
-                    cursors.put(pass, cursor);
-                    if (limitHit) {
-                        passes().forEach(p -> cursors.put(p, "0"));
-                        return finish(producer, cursors, published, lastOffsets);
-                    }
-                    state = checkpoint(producer, cursors, published, false, lastOffsets);
-                    LOG.debug("scan {} page done: {} keys, cursor {}", scannerId, keys.size(), cursor);
-                } while (!"0".equals(cursor));
+                // A cluster whose masters changed during the walk (failover, slots moved) may hold
+                // keys on a server, or in slots, not walked yet: walk those too, until it holds still.
+                List<String> now = nodes();
+                if (now.equals(nodes)) {
+                    return finish(producer, cursors, published, lastOffsets);
+                }
+                LOG.info("scan {}: the source cluster's masters changed during the scan; walking the new ones", scannerId);
+                nodes = now;
             }
-            return finish(producer, cursors, published, lastOffsets);
         }
     }
 
@@ -153,6 +162,11 @@ public final class Scanner {
                 lastOffsets, System.currentTimeMillis());
         progress.write(producer, p);
         return p;
+    }
+
+    /** The servers to walk: every master of a cluster; one for a standalone server or a key list. */
+    private List<String> nodes() {
+        return config.keys().isEmpty() ? source.scanNodes() : List.of("");
     }
 
     /** One pass per (match, type) pair, or a single pass over the explicit key list. */
@@ -172,7 +186,7 @@ public final class Scanner {
         return passes;
     }
 
-    private ScanPage page(String pass, String cursor) {
+    private ScanPage page(String pass, String node, String cursor) {
         if (pass.equals("keys")) {
             int from = Integer.parseInt(cursor);
             int to = Math.min(config.keys().size(), from + config.batch());
@@ -182,6 +196,6 @@ public final class Scanner {
         int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
         String match = config.matches().isEmpty() ? null : config.matches().get(m);
         KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
-        return source.scan(cursor, match, type, config.batch());
+        return source.scan(node, cursor, match, type, config.batch());
     }
 }

@@ -8,14 +8,22 @@ import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,20 +68,25 @@ public final class RedisStore implements AutoCloseable {
     private static final List<String> DUMP_COMMANDS = List.of("dump", "restore");
 
     private final RedisEndpoint endpoint;
-    private final RedisClient client;
-    private final StatefulRedisConnection<byte[], byte[]> connection;
-    private final RedisCommands<byte[], byte[]> redis;
+    private final AbstractRedisClient client;
+    private final StatefulConnection<byte[], byte[]> connection;
+    /** Routes every keyed command (scripts included, by their first key) to the key's node on a cluster. */
+    private final RedisClusterCommands<byte[], byte[]> redis;
+    /** Only on a cluster: for what goes to one node by name (SCAN). */
+    private final StatefulRedisClusterConnection<byte[], byte[]> cluster;
     private final Chunking chunking;
     private final Chunks chunks;
 
-    private RedisStore(RedisEndpoint endpoint, RedisClient client, StatefulRedisConnection<byte[], byte[]> connection,
-                       Chunking chunking) {
+    private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
+                       RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
+                       StatefulRedisClusterConnection<byte[], byte[]> cluster, Chunking chunking) {
         this.endpoint = endpoint;
         this.client = client;
         this.connection = connection;
-        this.redis = connection.sync();
+        this.redis = redis;
+        this.cluster = cluster;
         this.chunking = chunking;
-        this.chunks = new Chunks(redis, connection.async(), chunking, new Chunks.Scripts() {
+        this.chunks = new Chunks(redis, async, chunking, new Chunks.Scripts() {
             @Override
             public List<Object> streamMeta(byte[] key) {
                 return eval(STREAM_META, key);
@@ -99,17 +112,30 @@ public final class RedisStore implements AutoCloseable {
 
     /** As {@link #connect(RedisEndpoint)}, with other limits for what counts as a big key. */
     public static RedisStore connect(RedisEndpoint endpoint, Chunking chunking) {
-        if (endpoint.cluster()) {
-            throw new UnsupportedOperationException(endpoint.option() + "-cluster: Redis Cluster is not supported yet");
-        }
         RedisURI uri = RedisURI.create(endpoint.uri());
         uri.setTimeout(Duration.ofSeconds(10));
-        RedisClient client = RedisClient.create(uri);
+        AbstractRedisClient client = null;
         try {
-            StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+            if (endpoint.cluster()) {
+                RedisClusterClient c = RedisClusterClient.create(uri);
+                client = c;
+                // Follow failovers and slot migrations: refresh the topology on MOVED/ASK and
+                // reconnects, and every 30 s anyway.
+                c.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers().enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
+                StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+                LOG.debug("connected to cluster {}", endpoint.redacted());
+                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, chunking);
+            }
+            RedisClient c = RedisClient.create(uri);
+            client = c;
+            StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, client, c, chunking);
+            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, chunking);
         } catch (RuntimeException e) {
+            if (client == null) {
+                throw e;
+            }
             client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
             throw new RedisUnavailableException(endpoint.option() + ": cannot connect to " + endpoint.redacted()
                     + ": " + RedisEndpoint.redact(rootMessage(e)), e);
@@ -350,8 +376,60 @@ public final class RedisStore implements AutoCloseable {
         return written != null && written == 1L;
     }
 
-    /** One SCAN page. {@code match} and {@code type} may be null. */
+    /**
+     * The servers a SCAN must walk, as names for {@link #scan(String, String, String, KeyType, int)}:
+     * {@code ""} for a standalone server; on a cluster one per master that serves slots, named by
+     * its node id and the slots it serves, read afresh. A master that replaced a failed one, or
+     * whose slots changed, gets a new name: a cursor of another node (or of other slots) means
+     * nothing to it, so its walk starts over.
+     */
+    public List<String> scanNodes() {
+        if (cluster == null) {
+            return List.of("");
+        }
+        ((RedisClusterClient) client).refreshPartitions();
+        List<RedisClusterNode> masters = new ArrayList<>();
+        for (RedisClusterNode n : cluster.getPartitions()) {
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
+                masters.add(n);
+            }
+        }
+        masters.sort(java.util.Comparator.comparingInt(n -> n.getSlots().get(0)));
+        List<String> names = new ArrayList<>(masters.size());
+        for (RedisClusterNode n : masters) {
+            names.add(n.getNodeId() + "/" + slotRanges(n.getSlots()));
+        }
+        return names;
+    }
+
+    /** Slots as ranges, e.g. {@code 0-5460}, or {@code 0-99,200-300}. */
+    private static String slotRanges(List<Integer> slots) {
+        List<Integer> sorted = new ArrayList<>(slots);
+        Collections.sort(sorted);
+        StringBuilder out = new StringBuilder();
+        int start = sorted.get(0);
+        int prev = start;
+        for (int i = 1; i <= sorted.size(); i++) {
+            if (i < sorted.size() && sorted.get(i) == prev + 1) {
+                prev = sorted.get(i);
+                continue;
+            }
+            out.append(out.length() == 0 ? "" : ",").append(start).append('-').append(prev);
+            if (i < sorted.size()) {
+                start = sorted.get(i);
+                prev = start;
+            }
+        }
+        return out.toString();
+    }
+
+    /** One SCAN page of a standalone server. {@code match} and {@code type} may be null. */
     public ScanPage scan(String cursor, String match, KeyType type, int count) {
+        return scan("", cursor, match, type, count);
+    }
+
+    /** One SCAN page of one server of {@link #scanNodes()}. {@code match} and {@code type} may be null. */
+    public ScanPage scan(String node, String cursor, String match, KeyType type, int count) {
         KeyScanArgs args = KeyScanArgs.Builder.limit(count);
         if (match != null) {
             args.match(match.getBytes(StandardCharsets.UTF_8));
@@ -359,14 +437,39 @@ public final class RedisStore implements AutoCloseable {
         if (type != null) {
             args.type(type.wire());
         }
-        KeyScanCursor<byte[]> page = redis.scan(ScanCursor.of(cursor), args);
+        RedisClusterCommands<byte[], byte[]> on = node.isEmpty() ? redis
+                : cluster.getConnection(node.substring(0, node.indexOf('/'))).sync();
+        KeyScanCursor<byte[]> page = on.scan(ScanCursor.of(cursor), args);
         List<RedisKey> keys = new ArrayList<>(page.getKeys().size());
         page.getKeys().forEach(k -> keys.add(RedisKey.of(k)));
         return new ScanPage(keys, page.isFinished() ? "0" : page.getCursor());
     }
 
-    /** The raw commands, for tests and tools that need something the store does not offer. */
-    public RedisCommands<byte[], byte[]> commands() {
+    /**
+     * Every key matching {@code match} (and {@code type}; both may be null) on every server, each
+     * once: SCAN may return a key twice, which is filtered out here at the cost of remembering them.
+     */
+    public void forEachKey(String match, KeyType type, int count, java.util.function.Consumer<RedisKey> each) {
+        Set<RedisKey> seen = new java.util.HashSet<>();
+        for (String node : scanNodes()) {
+            String cursor = "0";
+            do {
+                ScanPage page = scan(node, cursor, match, type, count);
+                for (RedisKey k : page.keys()) {
+                    if (seen.add(k)) {
+                        each.accept(k);
+                    }
+                }
+                cursor = page.cursor();
+            } while (!"0".equals(cursor));
+        }
+    }
+
+    /**
+     * The raw commands, for tests and tools that need something the store does not offer; on a
+     * cluster they route by key.
+     */
+    public RedisClusterCommands<byte[], byte[]> commands() {
         return redis;
     }
 

@@ -7,7 +7,7 @@ import io.keyferry.core.model.Side;
 import io.keyferry.redis.local.RedisProcess;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +67,7 @@ class BigKeysIT {
     }
 
     /** One key of each type, 200 elements (or 5000 bytes) with binary parts, some with a TTL. */
-    private static void load(RedisCommands<byte[], byte[]> r) {
+    private static void load(RedisClusterCommands<byte[], byte[]> r) {
         lua(r, "for i = 1, 200 do redis.call('HSET', 'h', 'f' .. i .. '\\0\\255', 'v' .. i .. ',\\n') end");
         lua(r, "for i = 1, 200 do redis.call('SADD', 's', 'm' .. i .. '\\255') end");
         lua(r, "for i = 1, 200 do redis.call('ZADD', 'z', i / 3, 'm' .. i) end redis.call('ZADD', 'z', '-inf', 'low')");
@@ -79,7 +79,7 @@ class BigKeysIT {
         r.pexpire(b("str"), 60_000);
     }
 
-    private static void lua(RedisCommands<byte[], byte[]> r, String script) {
+    private static void lua(RedisClusterCommands<byte[], byte[]> r, String script) {
         r.eval(script, ScriptOutputType.STATUS, new byte[0][]);
     }
 

@@ -9,7 +9,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +60,7 @@ class DumpModeIT {
 
     @Test
     void everyTypeIsRestoredOnAnotherServerWithItsHashAndTtl() {
-        RedisCommands<byte[], byte[]> r = source.commands();
+        RedisClusterCommands<byte[], byte[]> r = source.commands();
         r.set(b("k:string"), b("{\"b\": [1, 2], \"a\": \"x\"}"));
         r.hset(b("k:hash"), Map.of(b("f1"), b("v1"), b("f2"), new byte[] {0, (byte) 0xff}));
         r.rpush(b("k:list"), b("x"), b("y"), b("x"));

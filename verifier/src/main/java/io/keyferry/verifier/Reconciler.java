@@ -12,7 +12,6 @@ import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRule;
 import io.keyferry.core.rules.RenameRules;
 import io.keyferry.redis.RedisStore;
-import io.keyferry.redis.ScanPage;
 import io.keyferry.redis.Snapshot;
 
 import java.util.ArrayList;
@@ -186,16 +185,11 @@ public final class Reconciler {
     private static void scanAll(RedisStore store, List<String> globs, Consumer<RedisKey> each) {
         Set<RedisKey> seen = new HashSet<>();
         for (String glob : globs) {
-            String cursor = "0";
-            do {
-                ScanPage page = store.scan(cursor, glob, null, BATCH);
-                for (RedisKey k : page.keys()) {
-                    if (seen.add(k)) {
-                        each.accept(k);
-                    }
+            store.forEachKey(glob, null, BATCH, k -> {
+                if (seen.add(k)) {
+                    each.accept(k);
                 }
-                cursor = page.cursor();
-            } while (!"0".equals(cursor));
+            });
         }
     }
 }
