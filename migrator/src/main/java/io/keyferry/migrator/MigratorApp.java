@@ -23,11 +23,19 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class MigratorApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MigratorApp.class);
+    /** The longest one key may take; see the Streams properties below. */
+    public static final long TRANSACTION_TIMEOUT_MS = 60_000;
 
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
+    private final java.util.concurrent.ScheduledExecutorService pacer =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "keyferry-pacer");
+                t.setDaemon(true);
+                return t;
+            });
 
     /**
      * @param rate the limiter the migrator paces itself with: set here to this replica's share of
@@ -44,15 +52,23 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // A transaction stays open while a key is copied, and a big key (millions of elements, hundreds
-        // of MB) takes tens of seconds: Streams' 10 s default would abort it and copy the key again.
+        // A transaction stays open while a key is copied, and a big key takes a while (a million
+        // elements: 6 to 16 s here): Streams' 10 s default would abort it and copy the key again.
         // The cost of a longer timeout: a replica killed and never restarted holds back the results
         // its transaction covered (the verifier reads committed only) for up to this long.
-        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 120_000);
+        p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
+                (int) TRANSACTION_TIMEOUT_MS);
         // A replica that died (kill -9) holds its partitions until its session expires: keep that
         // short so a restarted or surviving replica takes over within seconds, not the default 45 s.
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
+        if (config.rps() > 0) {
+            // A paced replica works through what one poll returned before it polls again, and only
+            // a poll lets it take part in a rebalance or commit its transaction: keep that to about
+            // a quarter of a second's worth of the run's --rps, not Streams' 1000 records.
+            p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG),
+                    (int) Math.max(1, Math.min(1000, Math.ceil(config.rps() / 4))));
+        }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator, metrics);
         streams = new KafkaStreams(topology, p);
@@ -63,17 +79,25 @@ public final class MigratorApp implements AutoCloseable {
         });
         // Until the first assignment is known, pace like a replica owning a single partition.
         rate.setPerSecond(config.rps() / clients.settings().partitions());
-        String keys = clients.topic(Topics.KEYS);
         streams.setStateListener((now, before) -> {
             LOG.debug("migrator state {} -> {}", before, now);
-            if (now == KafkaStreams.State.RUNNING && config.rps() > 0) {
-                rate.setPerSecond(config.rps() * share(keys, clients));
-                LOG.info("this replica's share of --rps {}: {} keys/s", config.rps(), rate.perSecond());
-            }
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();
             }
         });
+        if (config.rps() > 0) {
+            String keys = clients.topic(Topics.KEYS);
+            int partitions = partitions(keys, clients);
+            // Looked at every second rather than on state changes: a replica that only loses
+            // partitions in a cooperative rebalance need not pass through a state Streams reports.
+            pacer.scheduleWithFixedDelay(() -> {
+                double perSecond = config.rps() * owned(keys) / partitions;
+                if (perSecond != rate.perSecond() && streams.state() == KafkaStreams.State.RUNNING) {
+                    rate.setPerSecond(perSecond);
+                    LOG.info("this replica's share of --rps {}: {} keys/s", config.rps(), perSecond);
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+        }
     }
 
     /**
@@ -105,19 +129,20 @@ public final class MigratorApp implements AutoCloseable {
         throw new IllegalStateException("--state-dir: no free replica slot under " + streams);
     }
 
-    /** The fraction of the keys topic's partitions this replica's threads own right now. */
-    private double share(String keys, KafkaClients clients) {
-        long owned = streams.metadataForLocalThreads().stream()
+    /** The keys topic's partitions this replica's threads own right now. */
+    private long owned(String keys) {
+        return streams.metadataForLocalThreads().stream()
                 .flatMap(t -> t.activeTasks().stream())
                 .flatMap(t -> t.topicPartitions().stream())
                 .filter(tp -> tp.topic().equals(keys)).count();
+    }
+
+    private static int partitions(String keys, KafkaClients clients) {
         try (var admin = clients.admin()) {
-            int total = admin.describeTopics(java.util.List.of(keys)).allTopicNames().get(30, TimeUnit.SECONDS)
+            return admin.describeTopics(java.util.List.of(keys)).allTopicNames().get(30, TimeUnit.SECONDS)
                     .get(keys).partitions().size();
-            return total == 0 ? 0 : (double) owned / total;
         } catch (Exception e) {
-            LOG.warn("cannot count the partitions of {}: {}; pacing at the whole --rps", keys, e.toString());
-            return 1;
+            throw new IllegalStateException("cannot count the partitions of " + keys + ": " + e.getMessage(), e);
         }
     }
 
@@ -144,6 +169,7 @@ public final class MigratorApp implements AutoCloseable {
 
     @Override
     public void close() {
+        pacer.shutdownNow();
         streams.close(Duration.ofSeconds(30));
         stopped.countDown();
         try {

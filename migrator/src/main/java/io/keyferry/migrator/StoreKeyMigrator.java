@@ -33,6 +33,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private static final long INITIAL_BACKOFF_MS = 100;
     private static final long MAX_BACKOFF_MS = 5_000;
     private static final int MAX_LOOKS = 3;
+    private static final long SLOW_KEY_NANOS = 5_000_000_000L;
     private static final byte[] NOTHING = new byte[0];
 
     private final MigrateConfig config;
@@ -61,7 +62,20 @@ public final class StoreKeyMigrator implements KeyMigrator {
         rate.acquire();
         long t0 = System.nanoTime();
         KeyResult r = migrateWithRetries(ref, keyOffset);
-        metrics.key(r, System.nanoTime() - t0);
+        long nanos = System.nanoTime() - t0;
+        metrics.key(r, nanos);
+        if (nanos > SLOW_KEY_NANOS) {
+            // Worth an ops engineer's eye: such a key holds its partition's transaction open, and
+            // one that takes longer than the transaction timeout is aborted and copied again.
+            long ms = nanos / 1_000_000;
+            String line = "key {} took {} ms: {} ({} bytes)";
+            if (ms > MigratorApp.TRANSACTION_TIMEOUT_MS / 2) {
+                LOG.warn(line + "; keys over {} ms are aborted and retried", ref.key(), ms, r.status().wire(),
+                        r.source().size(), MigratorApp.TRANSACTION_TIMEOUT_MS);
+            } else {
+                LOG.info(line, ref.key(), ms, r.status().wire(), r.source().size());
+            }
+        }
         return r;
     }
 
