@@ -68,9 +68,10 @@ public final class RedisStore implements AutoCloseable {
         if (endpoint.cluster()) {
             throw new UnsupportedOperationException(endpoint.option() + "-cluster: Redis Cluster is not supported yet");
         }
-        RedisURI uri = RedisURI.create(endpoint.uri());
+        RedisURI uri = RedisUris.uri(endpoint);
         uri.setTimeout(Duration.ofSeconds(10));
         RedisClient client = RedisClient.create(uri);
+        client.setOptions(RedisUris.clientOptions(endpoint));
         try {
             StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
