@@ -387,4 +387,23 @@ class CommandLineTest {
             java.nio.file.Files.deleteIfExists(pw);
         }
     }
+
+    @Test
+    void logFormatJsonTurnsEveryLogLineIntoAJsonObject() throws Exception {
+        Outcome o = execute("scan", "--run", "x", "--source", "rediss://127.0.0.1:1", "--source-insecure", "--log-format", "json");
+
+        assertEquals(1, o.exit(), o.toString());
+        String warn = o.err().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(o));
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(warn);
+        assertEquals("WARN", json.get("level").asText());
+        assertTrue(json.get("message").asText().startsWith("--source-insecure: the certificate of 127.0.0.1:1"), warn);
+        assertTrue(o.err().lines().anyMatch(l -> l.startsWith("keyferry: --source: cannot connect")), o.toString());
+    }
+
+    @Test
+    void anUnknownLogFormatIsAUsageErrorAndTheEnvironmentCanChooseIt() {
+        assertUsageError(execute("status", "--run", "x", "--log-format", "xml"), "--log-format");
+        assertUsageError(executeWithEnv(Map.of("KEYFERRY_LOG_FORMAT", "yaml"), "status", "--run", "x"), "--log-format");
+        assertEquals(0, execute("status", "--log-format", "JSON", "--help").exit());
+    }
 }

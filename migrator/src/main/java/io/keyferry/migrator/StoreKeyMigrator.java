@@ -72,7 +72,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (r != null) {
                 return r;
             }
-            LOG.info("key {}: transient Redis failure, retry {} of {} in {} ms", ref.key(), attempt + 1, config.maxRetries(), backoff);
+            // keys appear in logs only at DEBUG: they can be personal data
+            LOG.info("transient Redis failure{}, retry {} of {} in {} ms", LOG.isDebugEnabled() ? " on key " + ref.key() : "",
+                    attempt + 1, config.maxRetries(), backoff);
             try {
                 Thread.sleep(backoff);
             } catch (InterruptedException e) {
@@ -142,7 +144,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 return null;
             }
             String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
-            LOG.warn("key {} failed: {}", key, message);
+            LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
             Side srcSide = src == null ? Side.ABSENT : src.side();
             return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
         }

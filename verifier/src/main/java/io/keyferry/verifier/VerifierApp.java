@@ -195,7 +195,8 @@ public final class VerifierApp implements AutoCloseable {
                 Side s = source.read(r.key()).side();
                 return judge.judge(r, s, t, System.currentTimeMillis(), offset);
             } catch (RuntimeException e) {
-                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", r.key(),
+                // keys appear in logs only at DEBUG: they can be personal data
+                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
                         RedisEndpoint.redact(e.getMessage()), backoff);
                 if (stop.getAsBoolean()) {
                     return null;
