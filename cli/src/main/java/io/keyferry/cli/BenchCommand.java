@@ -38,6 +38,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Parallel connection pairs of the ceiling copy. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_WORKERS.")
     int workers;
 
+    @picocli.CommandLine.Mixin
+    Options.CommonArgs common;
+
     @Override
     public Integer call() throws Exception {
         if (keys < 1 || keys > 100_000_000) {
@@ -86,7 +89,8 @@ final class BenchCommand implements Callable<Integer> {
             resetPeakHeap();
             String stamp = Long.toString(System.currentTimeMillis());
             List<String> common = List.of("--source", src, "--target", dst, "--bootstrap-servers",
-                    broker.bootstrapServers(), "--state-dir", brokerDir.toString());
+                    broker.bootstrapServers(), "--state-dir", brokerDir.toString(),
+                    "--log-format", this.common.logFormat.name().toLowerCase(java.util.Locale.ROOT));
             double dry = timed("bench-" + stamp + "-dry", common, List.of("--dry-run"));
             double dump = timed("bench-" + stamp + "-dump", common, List.of("--execute", "--actor", "bench", "--copy", "dump"));
             t.commands().flushall();

@@ -30,6 +30,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Where the demo's reports go (under demo/). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_STATE_DIR.")
     Path stateDir;
 
+    @picocli.CommandLine.Mixin
+    Options.CommonArgs common;
+
     @Override
     public Integer call() throws Exception {
         if (jobs < 10 || jobs > 1_000_000) {
@@ -50,7 +53,8 @@ final class DemoCommand implements Callable<Integer> {
 
             List<String> common = List.of("--source", source.uri(), "--target", target.uri(),
                     "--bootstrap-servers", broker.bootstrapServers(), "--state-dir", brokerDir.toString(),
-                    "--match", "job*", "--rename", "job:{id} -> step:{id}", "--rename", "jobs:{set} -> steps:{set}");
+                    "--match", "job*", "--rename", "job:{id} -> step:{id}", "--rename", "jobs:{set} -> steps:{set}",
+                    "--log-format", this.common.logFormat.name().toLowerCase(java.util.Locale.ROOT));
 
             String dryRun = "demo-" + stamp + "-dry";
             Path dryReport = demoDir.resolve(dryRun + ".csv");

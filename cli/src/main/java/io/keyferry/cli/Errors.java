@@ -33,7 +33,9 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         PrintWriter err = cmd.getErr();
         err.println("keyferry: " + message(e));
         if (stacktrace) {
-            e.printStackTrace(err);
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            err.print(RedisEndpoint.redact(trace.toString()));
         }
         err.flush();
         return USAGE;

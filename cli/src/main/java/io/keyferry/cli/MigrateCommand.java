@@ -52,14 +52,17 @@ final class MigrateCommand implements Callable<Integer> {
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(), config.onConflict(),
                     System.currentTimeMillis()));
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
-            var metrics = session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0], stores[1],
-                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            var metrics = new Progress.Counter(session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0],
+                    stores[1], () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING));
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics, rate);
             MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate, metrics));
             running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
+            var completion = new io.keyferry.verifier.Completion(clients, run);
+            // done counts this replica's keys; the total is the whole run's
+            session.own(Progress.start("migrate " + run, run, metrics::processed, Progress.runTotal(completion)));
             while (!session.stopping() && !app.awaitStop(200, TimeUnit.MILLISECONDS)) {
                 // waiting for a signal or a fatal error
             }

@@ -35,9 +35,42 @@ public final class Options {
     private Options() {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Options.class);
+
+    /** Once per command, not per connection: an unverified TLS peer is worth one loud line. */
+    static RedisEndpoint warnIfInsecure(RedisEndpoint endpoint) {
+        if (endpoint.insecure()) {
+            LOG.warn("{}-insecure: the certificate of {}:{} is not verified; use this only with test servers",
+                    endpoint.option(), endpoint.host(), endpoint.port());
+        }
+        return endpoint;
+    }
+
     public static final class CommonArgs {
         @Option(names = "--stacktrace", description = "Print the full stack trace of a failure. Env: KEYFERRY_STACKTRACE.")
         boolean stacktrace;
+
+        LogLayout.Format logFormat = LogLayout.Format.TEXT;
+
+        // A setter, so the format is in force before the command starts logging.
+        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text", converter = LogFormatConverter.class,
+                description = "Log lines on stderr: text, or json (one object a line: timestamp, level, logger, thread, "
+                        + "message, exception). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_LOG_FORMAT.")
+        void logFormat(LogLayout.Format format) {
+            logFormat = format;
+            LogLayout.use(format);
+        }
+    }
+
+    static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogLayout.Format> {
+        @Override
+        public LogLayout.Format convert(String value) {
+            try {
+                return LogLayout.Format.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not text or json");
+            }
+        }
     }
 
     public static final class OpsArgs {
@@ -68,8 +101,22 @@ public final class Options {
         @Option(names = "--source-cluster", description = "The source is a Redis Cluster. Env: KEYFERRY_SOURCE_CLUSTER.")
         boolean sourceCluster;
 
+        @Option(names = "--source-ca-file", paramLabel = "FILE", description = "PEM CA certificate(s) to trust for "
+                + "a rediss:// source, instead of the JVM's. Env: KEYFERRY_SOURCE_CA_FILE.")
+        Path sourceCaFile;
+
+        @Option(names = "--source-insecure", description = "Do not verify the rediss:// source's certificate "
+                + "(self-signed test set-ups only). Env: KEYFERRY_SOURCE_INSECURE.")
+        boolean sourceInsecure;
+
+        @Option(names = "--source-password-file", paramLabel = "FILE", description = "Read the source password from "
+                + "FILE (a trailing newline is dropped); the URL then carries at most the user. "
+                + "Env: KEYFERRY_SOURCE_PASSWORD_FILE.")
+        Path sourcePasswordFile;
+
         RedisEndpoint endpoint() {
-            return RedisEndpoint.parse("--source", source, sourceCluster);
+            return warnIfInsecure(RedisEndpoint.parse("--source", source, sourceCluster, sourceCaFile, sourceInsecure,
+                    sourcePasswordFile));
         }
     }
 
@@ -81,8 +128,22 @@ public final class Options {
         @Option(names = "--target-cluster", description = "The target is a Redis Cluster. Env: KEYFERRY_TARGET_CLUSTER.")
         boolean targetCluster;
 
+        @Option(names = "--target-ca-file", paramLabel = "FILE", description = "PEM CA certificate(s) to trust for "
+                + "a rediss:// target, instead of the JVM's. Env: KEYFERRY_TARGET_CA_FILE.")
+        Path targetCaFile;
+
+        @Option(names = "--target-insecure", description = "Do not verify the rediss:// target's certificate "
+                + "(self-signed test set-ups only). Env: KEYFERRY_TARGET_INSECURE.")
+        boolean targetInsecure;
+
+        @Option(names = "--target-password-file", paramLabel = "FILE", description = "Read the target password from "
+                + "FILE (a trailing newline is dropped); the URL then carries at most the user. "
+                + "Env: KEYFERRY_TARGET_PASSWORD_FILE.")
+        Path targetPasswordFile;
+
         RedisEndpoint endpoint() {
-            return RedisEndpoint.parse("--target", target, targetCluster);
+            return warnIfInsecure(RedisEndpoint.parse("--target", target, targetCluster, targetCaFile, targetInsecure,
+                    targetPasswordFile));
         }
     }
 

@@ -71,9 +71,9 @@ final class RunCommand implements Callable<Integer> {
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
 
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
-            var metrics = session.observe(port, clients, run, "run", migrateConfig.mode().wire(), migrateStores[0],
-                    migrateStores[1],
-                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING);
+            var metrics = new Progress.Counter(session.observe(port, clients, run, "run", migrateConfig.mode().wire(),
+                    migrateStores[0], migrateStores[1],
+                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING));
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
@@ -93,8 +93,11 @@ final class RunCommand implements Callable<Integer> {
             scanThread.start();
 
             VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget, metrics));
+            var completion = new io.keyferry.verifier.Completion(clients, run);
+            Progress progress = session.own(Progress.start("run " + run, run, metrics::verified, Progress.runTotal(completion)));
             boolean complete = verifier.run(
                     () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);
+            progress.close();
             session.stop();
             scanThread.join();
             if (scanFailure.get() != null) {

@@ -44,9 +44,14 @@ final class ScanCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             var store = session.redis(src); // a bad source fails before anything is written to Kafka
             KafkaClients clients = session.kafka(settings);
-            var metrics = session.observe(port, clients, run, "scan", null, store, null, () -> true);
+            var metrics = new Progress.Counter(session.observe(port, clients, run, "scan", null, store, null, () -> true));
             Scanner scanner = new Scanner(config, store, clients, metrics);
+            // SCAN cannot tell how many keys match (--max-keys is only a bound); an explicit list can
+            long total = config.keys().isEmpty() ? Progress.UNKNOWN
+                    : config.maxKeys() > 0 ? Math.min(config.keys().size(), config.maxKeys()) : config.keys().size();
+            Progress progress = session.own(Progress.start("scan " + run, run, metrics::scanned, () -> total));
             ScanProgress p = scanner.run(session::stopping);
+            progress.close();
             System.out.printf("scan %s of run %s: %d key references published%s%n", scanner.id(), run, p.published(),
                     p.done() ? ", complete" : "; stopped before the end, run it again to resume");
             return p.done() ? Errors.OK : Errors.USAGE;

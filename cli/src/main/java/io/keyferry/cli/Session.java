@@ -59,7 +59,25 @@ final class Session implements AutoCloseable {
     }
 
     RedisStore redis(RedisEndpoint endpoint) {
-        return own(RedisStore.connect(endpoint));
+        try {
+            return own(RedisStore.connect(endpoint));
+        } catch (io.keyferry.redis.RedisUnavailableException e) {
+            if (endpoint.tls() && untrusted(e)) {
+                throw new io.keyferry.redis.RedisUnavailableException(e.getMessage() + "; the server's certificate is not "
+                        + "trusted: check " + endpoint.option() + "-ca-file", e);
+            }
+            throw e;
+        }
+    }
+
+    /** A TLS handshake that failed on the server's certificate (rather than on the network). */
+    private static boolean untrusted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException || t instanceof javax.net.ssl.SSLHandshakeException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

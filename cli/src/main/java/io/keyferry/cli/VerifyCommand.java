@@ -47,9 +47,12 @@ final class VerifyCommand implements Callable<Integer> {
             var s = session.redis(src);
             var t = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
-            var metrics = session.observe(port, clients, run, "verify", null, s, t, () -> true);
+            var metrics = new Progress.Counter(session.observe(port, clients, run, "verify", null, s, t, () -> true));
             VerifierApp app = session.own(new VerifierApp(config, clients, s, t, metrics));
+            var completion = new io.keyferry.verifier.Completion(clients, run);
+            Progress progress = session.own(Progress.start("verify " + run, run, metrics::verified, Progress.runTotal(completion)));
             boolean complete = app.run(session::stopping, untilComplete);
+            progress.close();
             if (untilComplete && !complete) {
                 System.out.println("verify stopped before the run was complete; start it again to go on");
                 return Errors.USAGE;

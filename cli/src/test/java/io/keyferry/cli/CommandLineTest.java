@@ -351,4 +351,59 @@ class CommandLineTest {
             assertNotNull(cl.getSubcommands().get(command), command);
         }
     }
+
+    @Test
+    void anUnreadablePasswordFileIsAOneLineUsageErrorNamingItsOption() {
+        Outcome o = execute("migrate", "--run", "x", "--source", "rediss://migrator@127.0.0.1:1", "--source-password-file",
+                "/x", "--target", DST);
+        assertUsageError(o, "--source-password-file");
+        assertEquals("keyferry: --source-password-file: cannot read /x: No such file", o.err().strip());
+    }
+
+    @Test
+    void thePasswordFileComesFromTheEnvironmentToo() {
+        Outcome o = executeWithEnv(Map.of("KEYFERRY_TARGET_PASSWORD_FILE", "/no/such/pw"),
+                "verify", "--run", "x", "--source", SRC, "--target", "redis://127.0.0.1:1");
+        assertUsageError(o, "--target-password-file");
+    }
+
+    @Test
+    void tlsOptionsWithAPlainRedisUrlAreRefused() {
+        assertUsageError(execute("scan", "--run", "x", "--source", SRC, "--source-insecure"), "--source-insecure");
+        assertUsageError(execute("reconcile", "--source", SRC, "--target", DST, "--target-ca-file", "/none.pem"),
+                "--target-ca-file");
+    }
+
+    @Test
+    void aPasswordFileAndAUrlPasswordTogetherAreRefusedWithoutShowingThePassword() throws Exception {
+        java.nio.file.Path pw = java.nio.file.Files.createTempFile("kf-pw", "");
+        try {
+            java.nio.file.Files.writeString(pw, "other\n");
+            Outcome o = execute("run", "--run", "x", "--source", "redis://u:" + SECRET + "@127.0.0.1:1",
+                    "--source-password-file", pw.toString(), "--target", DST);
+            assertUsageError(o, "--source-password-file");
+            assertFalse(o.all().contains(SECRET), o.toString());
+        } finally {
+            java.nio.file.Files.deleteIfExists(pw);
+        }
+    }
+
+    @Test
+    void logFormatJsonTurnsEveryLogLineIntoAJsonObject() throws Exception {
+        Outcome o = execute("scan", "--run", "x", "--source", "rediss://127.0.0.1:1", "--source-insecure", "--log-format", "json");
+
+        assertEquals(1, o.exit(), o.toString());
+        String warn = o.err().lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow(() -> new AssertionError(o));
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(warn);
+        assertEquals("WARN", json.get("level").asText());
+        assertTrue(json.get("message").asText().startsWith("--source-insecure: the certificate of 127.0.0.1:1"), warn);
+        assertTrue(o.err().lines().anyMatch(l -> l.startsWith("keyferry: --source: cannot connect")), o.toString());
+    }
+
+    @Test
+    void anUnknownLogFormatIsAUsageErrorAndTheEnvironmentCanChooseIt() {
+        assertUsageError(execute("status", "--run", "x", "--log-format", "xml"), "--log-format");
+        assertUsageError(executeWithEnv(Map.of("KEYFERRY_LOG_FORMAT", "yaml"), "status", "--run", "x"), "--log-format");
+        assertEquals(0, execute("status", "--log-format", "JSON", "--help").exit());
+    }
 }

@@ -68,12 +68,13 @@ public final class StoreKeyMigrator implements KeyMigrator {
             // Worth an ops engineer's eye: such a key holds its partition's transaction open, and
             // one that takes longer than the transaction timeout is aborted and copied again.
             long ms = nanos / 1_000_000;
-            String line = "key {} took {} ms: {} ({} bytes)";
+            String key = LOG.isDebugEnabled() ? " " + ref.key() : ""; // keys only at DEBUG
+            String line = "a key{} of {} bytes took {} ms: {}";
             if (ms > MigratorApp.TRANSACTION_TIMEOUT_MS / 2) {
-                LOG.warn(line + "; keys over {} ms are aborted and retried", ref.key(), ms, r.status().wire(),
-                        r.source().size(), MigratorApp.TRANSACTION_TIMEOUT_MS);
+                LOG.warn(line + "; keys over {} ms are aborted and retried", key, r.source().size(), ms, r.status().wire(),
+                        MigratorApp.TRANSACTION_TIMEOUT_MS);
             } else {
-                LOG.info(line, ref.key(), ms, r.status().wire(), r.source().size());
+                LOG.info(line, key, r.source().size(), ms, r.status().wire());
             }
         }
         return r;
@@ -86,7 +87,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (r != null) {
                 return r;
             }
-            LOG.info("key {}: transient Redis failure, retry {} of {} in {} ms", ref.key(), attempt + 1, config.maxRetries(), backoff);
+            // keys appear in logs only at DEBUG: they can be personal data
+            LOG.info("transient Redis failure{}, retry {} of {} in {} ms", LOG.isDebugEnabled() ? " on key " + ref.key() : "",
+                    attempt + 1, config.maxRetries(), backoff);
             try {
                 Thread.sleep(backoff);
             } catch (InterruptedException e) {
@@ -157,7 +160,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 return null;
             }
             String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
-            LOG.warn("key {} failed: {}", key, message);
+            LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
             Side srcSide = src == null || !src.exists() ? Side.ABSENT
                     : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
             return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);

@@ -112,7 +112,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** As {@link #connect(RedisEndpoint)}, with other limits for what counts as a big key. */
     public static RedisStore connect(RedisEndpoint endpoint, Chunking chunking) {
-        RedisURI uri = RedisURI.create(endpoint.uri());
+        RedisURI uri = RedisUris.uri(endpoint);
         uri.setTimeout(Duration.ofSeconds(10));
         AbstractRedisClient client = null;
         try {
@@ -121,14 +121,16 @@ public final class RedisStore implements AutoCloseable {
                 client = c;
                 // Follow failovers and slot migrations: refresh the topology on MOVED/ASK and
                 // reconnects, and every 30 s anyway.
-                c.setOptions(ClusterClientOptions.builder().topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers().enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
+                c.setOptions(ClusterClientOptions.builder().sslOptions(RedisUris.sslOptions(endpoint))
+                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
+                                .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
                 StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
                 LOG.debug("connected to cluster {}", endpoint.redacted());
                 return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, chunking);
             }
             RedisClient c = RedisClient.create(uri);
             client = c;
+            c.setOptions(RedisUris.clientOptions(endpoint));
             StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
             return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, chunking);

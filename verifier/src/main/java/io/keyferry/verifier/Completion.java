@@ -39,6 +39,15 @@ public final class Completion {
         return progress.scanners(run);
     }
 
+    /** Key references the run's scanners (and re-queued passes) have published so far. */
+    public long scanned() {
+        return published(scanners());
+    }
+
+    static long published(Map<String, ScanProgress> scanners) {
+        return scanners.values().stream().mapToLong(ScanProgress::published).sum();
+    }
+
     /**
      * The results topic's end offsets once every key reference of the run has its result
      * committed, or null while the scan or the migrator is still going.

@@ -33,7 +33,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
     public static RunStatus of(KafkaClients clients, String run) throws Exception {
         Completion completion = new Completion(clients, run);
         Map<String, ScanProgress> scanners = completion.scanners();
-        long scanned = scanners.values().stream().mapToLong(ScanProgress::published).sum();
+        long scanned = Completion.published(scanners);
         boolean scanDone = !scanners.isEmpty() && scanners.values().stream().allMatch(ScanProgress::done);
 
         Set<RedisKey> processedKeys = new HashSet<>();

@@ -198,7 +198,8 @@ public final class VerifierApp implements AutoCloseable {
                 Snapshot sNow = source.read(r.key());
                 return judge.judge(r, source.side(r.key(), sNow), target.side(r.targetKey(), tNow), tNow.readAtMs(), offset);
             } catch (RuntimeException e) {
-                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", r.key(),
+                // keys appear in logs only at DEBUG: they can be personal data
+                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
                         RedisEndpoint.redact(e.getMessage()), backoff);
                 if (stop.getAsBoolean()) {
                     return null;

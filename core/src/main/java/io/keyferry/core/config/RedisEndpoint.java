@@ -1,19 +1,127 @@
 package io.keyferry.core.config;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 
 /**
  * A Redis endpoint from {@code redis://[user[:password]@]host[:port][/db]} or {@code rediss://}
  * (TLS). {@link #toString()} and {@link #redacted()} never show the password.
+ *
+ * @param caFile           PEM certificates to trust for TLS instead of the JVM's defaults; null for those
+ * @param insecure         TLS without certificate verification (self-signed test set-ups only)
+ * @param passwordFromFile the password read from {@code <option>-password-file}, null when none
+ *                         (a password in the URL stays in {@code uri})
  */
 public record RedisEndpoint(String option, String uri, boolean tls, String host, int port, int db,
-                            String user, boolean hasPassword, boolean cluster) {
+                            String user, boolean hasPassword, boolean cluster,
+                            Path caFile, boolean insecure, String passwordFromFile) {
+
+    public RedisEndpoint(String option, String uri, boolean tls, String host, int port, int db,
+                         String user, boolean hasPassword, boolean cluster) {
+        this(option, uri, tls, host, port, db, user, hasPassword, cluster, null, false, null);
+    }
 
     /** Parses and validates; the error names {@code option}. */
     public static RedisEndpoint parse(String option, String url, boolean cluster) {
+        return parse(option, url, cluster, null, false, null);
+    }
+
+    /**
+     * Parses and validates the URL with its TLS and credential options ({@code <option>-ca-file},
+     * {@code <option>-insecure}, {@code <option>-password-file}); each error names its option.
+     * With a password file the URL may carry only the user ({@code rediss://migrator@host}).
+     */
+    public static RedisEndpoint parse(String option, String url, boolean cluster, Path caFile, boolean insecure,
+                                      Path passwordFile) {
+        RedisEndpoint e = parseUrl(option, url, cluster);
+        String password = null;
+        String user = e.user();
+        boolean urlPassword = e.hasPassword();
+        if (passwordFile != null) {
+            String info = URI.create(e.uri()).getRawUserInfo();
+            if (info != null && info.indexOf(':') >= 0 && info.indexOf(':') < info.length() - 1) {
+                throw new ConfigException(option + "-password-file", "the URL of " + option
+                        + " holds a password already; give only one of them");
+            }
+            if (info != null && !info.isEmpty()) {
+                // with a password file, redis://name@host names the user rather than a lone secret
+                String name = info.indexOf(':') >= 0 ? info.substring(0, info.indexOf(':')) : info;
+                user = name.isEmpty() ? null : URLDecoder.decode(name, StandardCharsets.UTF_8);
+                urlPassword = false;
+            }
+            password = readPassword(option + "-password-file", passwordFile);
+        }
+        if (caFile != null) {
+            if (!e.tls()) {
+                throw new ConfigException(option + "-ca-file", "needs a rediss:// URL for " + option);
+            }
+            if (insecure) {
+                throw new ConfigException(option + "-insecure", "contradicts " + option + "-ca-file; give one of them");
+            }
+            checkCertificates(option + "-ca-file", caFile);
+        }
+        if (insecure && !e.tls()) {
+            throw new ConfigException(option + "-insecure", "needs a rediss:// URL for " + option);
+        }
+        return new RedisEndpoint(option, e.uri(), e.tls(), e.host(), e.port(), e.db(), user, urlPassword || password != null,
+                cluster, caFile, insecure, password);
+    }
+
+    private static String readPassword(String option, Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ConfigException(option, "cannot read " + file + ": " + reason(e));
+        }
+        // editors and `echo` end files with a newline that is not part of the password
+        int end = text.length();
+        while (end > 0 && (text.charAt(end - 1) == '\n' || text.charAt(end - 1) == '\r')) {
+            end--;
+        }
+        if (end == 0) {
+            throw new ConfigException(option, file + " is empty");
+        }
+        return text.substring(0, end);
+    }
+
+    private static void checkCertificates(String option, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw new ConfigException(option, file + " holds no PEM certificate");
+            }
+        } catch (IOException e) {
+            throw new ConfigException(option, "cannot read " + file + ": " + reason(e));
+        } catch (CertificateException e) {
+            throw new ConfigException(option, file + " holds no readable PEM certificate: " + e.getMessage());
+        }
+    }
+
+    /** The cause of a failed read in words (NIO's own messages are only the path). */
+    private static String reason(Exception e) {
+        if (e instanceof NoSuchFileException) {
+            return "No such file";
+        }
+        if (e instanceof AccessDeniedException) {
+            return "Permission denied";
+        }
+        if (e instanceof java.nio.charset.CharacterCodingException) {
+            return "not UTF-8 text";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    private static RedisEndpoint parseUrl(String option, String url, boolean cluster) {
         if (url == null || url.isBlank()) {
             throw new ConfigException(option, "is required (a redis:// or rediss:// URL)");
         }

@@ -1,6 +1,10 @@
 package io.keyferry.core.config;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -201,5 +205,76 @@ class RedisEndpointTest {
     @Test
     void redactCutsUserInfoUpToTheLastAtOfAnyScheme() {
         assertEquals("failed: redis://u:***@host:1 then kafka://***@b", RedisEndpoint.redact("failed: redis://u:p@ss@host:1 then kafka://secret@b"));
+    }
+
+    private static Path caFile() throws Exception {
+        return Path.of(RedisEndpointTest.class.getResource("/tls/test-ca.pem").toURI());
+    }
+
+    private static ConfigException rejectsSecurity(String url, Path ca, boolean insecure, Path passwordFile) {
+        return assertThrows(ConfigException.class, () -> RedisEndpoint.parse("--source", url, false, ca, insecure, passwordFile));
+    }
+
+    @Test
+    void aPasswordFileGivesThePasswordWithoutItsTrailingNewlineAndTheUrlNamesOnlyTheUser(@TempDir Path tmp) throws Exception {
+        Path pw = Files.writeString(tmp.resolve("pw"), "s3cret pass\r\n\n");
+        RedisEndpoint e = RedisEndpoint.parse("--source", "rediss://migrator@db.internal:6380", false, null, false, pw);
+
+        assertEquals("migrator", e.user());
+        assertEquals("s3cret pass", e.passwordFromFile());
+        assertTrue(e.hasPassword());
+        assertFalse(e.toString().contains("s3cret"), e.toString());
+    }
+
+    @Test
+    void aPasswordFileAloneAuthenticatesAsTheDefaultUser(@TempDir Path tmp) throws Exception {
+        Path pw = Files.writeString(tmp.resolve("pw"), "only-secret");
+        RedisEndpoint e = RedisEndpoint.parse("--source", "redis://db.internal", false, null, false, pw);
+
+        assertNull(e.user());
+        assertEquals("only-secret", e.passwordFromFile());
+    }
+
+    @Test
+    void aMissingOrEmptyPasswordFileIsRefusedNamingItsOption(@TempDir Path tmp) throws Exception {
+        ConfigException missing = rejectsSecurity("redis://h", null, false, Path.of("/x"));
+        assertEquals("--source-password-file: cannot read /x: No such file", missing.getMessage());
+
+        Path empty = Files.writeString(tmp.resolve("empty"), "\n");
+        ConfigException blank = rejectsSecurity("redis://h", null, false, empty);
+        assertTrue(blank.getMessage().startsWith("--source-password-file: ") && blank.getMessage().endsWith("is empty"),
+                blank.getMessage());
+    }
+
+    @Test
+    void aPasswordInTheUrlAndAPasswordFileAreRefusedTogetherWithoutShowingEither(@TempDir Path tmp) throws Exception {
+        Path pw = Files.writeString(tmp.resolve("pw"), "filesecret");
+        ConfigException e = rejectsSecurity("redis://u:urlsecret@h", null, false, pw);
+
+        assertTrue(e.getMessage().startsWith("--source-password-file: "), e.getMessage());
+        assertFalse(e.getMessage().contains("urlsecret") || e.getMessage().contains("filesecret"), e.getMessage());
+    }
+
+    @Test
+    void aCaFileIsReadAndCheckedAtStartUp(@TempDir Path tmp) throws Exception {
+        RedisEndpoint e = RedisEndpoint.parse("--target", "rediss://h:6380", false, caFile(), false, null);
+        assertEquals(caFile(), e.caFile());
+        assertFalse(e.insecure());
+
+        Path junk = Files.writeString(tmp.resolve("junk.pem"), "not a certificate");
+        assertTrue(rejectsSecurity("rediss://h", junk, false, null).getMessage().startsWith("--source-ca-file: "));
+        assertEquals("--source-ca-file: cannot read /nope.pem: No such file",
+                rejectsSecurity("rediss://h", Path.of("/nope.pem"), false, null).getMessage());
+    }
+
+    @Test
+    void tlsOptionsNeedARedissUrlAndExcludeEachOther() throws Exception {
+        assertEquals("--source-ca-file: needs a rediss:// URL for --source",
+                rejectsSecurity("redis://h", caFile(), false, null).getMessage());
+        assertEquals("--source-insecure: needs a rediss:// URL for --source",
+                rejectsSecurity("redis://h", null, true, null).getMessage());
+        assertEquals("--source-insecure: contradicts --source-ca-file; give one of them",
+                rejectsSecurity("rediss://h", caFile(), true, null).getMessage());
+        assertTrue(RedisEndpoint.parse("--source", "rediss://h", false, null, true, null).insecure());
     }
 }
