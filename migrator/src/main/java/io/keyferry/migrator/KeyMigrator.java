@@ -7,4 +7,12 @@ import io.keyferry.core.model.KeyResult;
 @FunctionalInterface
 public interface KeyMigrator {
     KeyResult migrate(KeyRef ref, String keyOffset);
+
+    /**
+     * A page of references from one keys-topic record, one result each, in order. One at a time
+     * unless an implementation can do better (the real one sends a page's commands together).
+     */
+    default java.util.List<KeyResult> migrateAll(java.util.List<KeyRef> refs, String keyOffset) {
+        return refs.stream().map(r -> migrate(r, keyOffset)).toList();
+    }
 }

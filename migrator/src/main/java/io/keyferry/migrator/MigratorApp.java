@@ -65,9 +65,10 @@ public final class MigratorApp implements AutoCloseable {
         if (config.rps() > 0) {
             // A paced replica works through what one poll returned before it polls again, and only
             // a poll lets it take part in a rebalance or commit its transaction: keep that to about
-            // a quarter of a second's worth of the run's --rps, not Streams' 1000 records.
+            // a quarter of a second's worth of the run's --rps (a record is a page of up to 100
+            // keys), not Streams' 1000 records.
             p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG),
-                    (int) Math.max(1, Math.min(1000, Math.ceil(config.rps() / 4))));
+                    (int) Math.max(1, Math.min(1000, Math.ceil(config.rps() / 400))));
         }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator, metrics);

@@ -10,15 +10,18 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
-import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
-import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import io.keyferry.core.model.KeyResult;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
- * The migrator's Streams topology: keys topic → migrate each reference of this run → results
- * topic; a record that is not a key reference goes to the dead-letter topic with its reason.
+ * The migrator's Streams topology: keys topic → migrate each reference of this run (a page of
+ * them at a time) → results topic, one result per key; a record that is not a key reference (or
+ * a page of them) goes to the dead-letter topic with its reason.
  * References of other runs are passed over. Built by this one pure method so that the
  * topology can be tested without a broker or Redis.
  */
@@ -30,7 +33,7 @@ public final class MigratorTopology {
                                  Metrics metrics) {
         StreamsBuilder b = new StreamsBuilder();
         KStream<byte[], Routed> routed = b.stream(keysTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .processValues(() -> new MigrateProcessor(run, migrator, metrics));
+                .process(() -> new MigrateProcessor(run, migrator, metrics));
         routed.filter((k, v) -> !v.deadLetter()).mapValues(Routed::value)
                 .to(resultsTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         routed.filter((k, v) -> v.deadLetter()).mapValues(Routed::value)
@@ -42,11 +45,15 @@ public final class MigratorTopology {
     record Routed(boolean deadLetter, byte[] value) {
     }
 
-    private static final class MigrateProcessor implements FixedKeyProcessor<byte[], byte[], Routed> {
+    /**
+     * One keys-topic record (a key reference, or a page of them) in, one result per key out,
+     * each keyed by its source key; or one dead letter keyed as the record was.
+     */
+    private static final class MigrateProcessor implements Processor<byte[], byte[], byte[], Routed> {
         private final String run;
         private final KeyMigrator migrator;
         private final Metrics metrics;
-        private FixedKeyProcessorContext<byte[], Routed> context;
+        private ProcessorContext<byte[], Routed> context;
 
         MigrateProcessor(String run, KeyMigrator migrator, Metrics metrics) {
             this.run = run;
@@ -55,26 +62,29 @@ public final class MigratorTopology {
         }
 
         @Override
-        public void init(FixedKeyProcessorContext<byte[], Routed> context) {
+        public void init(ProcessorContext<byte[], Routed> context) {
             this.context = context;
         }
 
         @Override
-        public void process(FixedKeyRecord<byte[], byte[]> record) {
+        public void process(Record<byte[], byte[]> record) {
             String offset = context.recordMetadata()
                     .map(m -> m.topic() + "/" + m.partition() + "@" + m.offset()).orElse(null);
-            KeyRef ref;
+            List<KeyRef> refs;
             try {
-                ref = Json.decodeKeyRef(record.value());
+                refs = Json.decodeKeyRefs(record.value());
             } catch (BadRecordException e) {
                 context.forward(record.withValue(new Routed(true, deadLetter(e.getMessage(), offset))));
                 metrics.deadLetter();
                 return;
             }
-            if (!run.equals(ref.run())) {
+            if (!run.equals(refs.get(0).run())) {
                 return;
             }
-            context.forward(record.withValue(new Routed(false, Json.encode(migrator.migrate(ref, offset)))));
+            for (KeyResult r : migrator.migrateAll(refs, offset)) {
+                context.forward(new Record<>(r.key().bytes(), new Routed(false, Json.encode(r)), record.timestamp(),
+                        record.headers()));
+            }
         }
 
         private static byte[] deadLetter(String reason, String offset) {

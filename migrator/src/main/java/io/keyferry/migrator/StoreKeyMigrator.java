@@ -22,7 +22,11 @@ import io.keyferry.redis.Transient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The per-key logic over real Redis: rename, read the source, guard, compare with the target,
@@ -62,7 +66,113 @@ public final class StoreKeyMigrator implements KeyMigrator {
         rate.acquire();
         long t0 = System.nanoTime();
         KeyResult r = migrateWithRetries(ref, keyOffset);
+        finished(ref, r, System.nanoTime() - t0);
+        return r;
+    }
+
+    /**
+     * A page of keys with one round trip per step for all of them: the source reads are sent
+     * together, then the writes (or, in a dry run, the target reads), then the read-backs. What
+     * does not fit that path — a big key, a replace, a key whose command failed — is then done on
+     * its own, with retries, exactly as {@link #migrate} does it. Every step is safe to repeat.
+     */
+    @Override
+    public List<KeyResult> migrateAll(List<KeyRef> refs, String keyOffset) {
+        if (refs.size() == 1) {
+            return List.of(migrate(refs.get(0), keyOffset));
+        }
+        refs.forEach(r -> rate.acquire());
+        long t0 = System.nanoTime();
+        int n = refs.size();
+        KeyResult[] out = new KeyResult[n];
+        List<CompletableFuture<DumpSnapshot>> reads = new ArrayList<>(Collections.nCopies(n, null));
+        List<Optional<RenameRules.Match>> matches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            RedisKey key = refs.get(i).key();
+            matches.add(config.naming().match(key));
+            if (matches.get(i).isEmpty()) {
+                out[i] = noRule(refs.get(i), keyOffset);
+            } else {
+                reads.set(i, config.copy() == CopyMode.DUMP ? source.readDumpAsync(key)
+                        : source.readAsync(key).thenApply(sn -> new DumpSnapshot(sn, null)));
+            }
+        }
+        Step[] steps = new Step[n];
+        List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
+        for (int i = 0; i < n; i++) {
+            if (reads.get(i) == null) {
+                continue;
+            }
+            try {
+                DumpSnapshot d = reads.get(i).join();
+                steps[i] = plan(refs.get(i), matches.get(i).get(), d.snapshot(), d.payload(), keyOffset);
+            } catch (RuntimeException e) {
+                continue; // done on its own below
+            }
+            if (steps[i] instanceof Done done) {
+                out[i] = done.result();
+            } else if (steps[i] instanceof Copy c && !c.src().big() && config.onConflict() == ConflictPolicy.SKIP) {
+                writes.set(i, c.payload() != null ? target.restoreIfAbsentAsync(c.targetKey(), c.payload(), c.ttlMs())
+                        : target.createIfAbsentAsync(c.targetKey(), c.src().value(), c.ttlMs()));
+            } else if (steps[i] instanceof Copy c) {
+                steps[i] = null;
+                try {
+                    // a big key or a replace: its own steps, now (its source was read already)
+                    out[i] = write(refs.get(i), keyOffset, c.targetKey(), c.src(), c.srcSide(), c.payload(), c.ttlMs());
+                } catch (RuntimeException e) {
+                    // done over, with retries, below
+                }
+            }
+        }
+        // After a write, the read-back; after a refused create or in a dry run, the target as it is.
+        List<CompletableFuture<Snapshot>> looks = new ArrayList<>(Collections.nCopies(n, null));
+        boolean[] written = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            try {
+                if (writes.get(i) != null) {
+                    written[i] = writes.get(i).join();
+                    looks.set(i, target.readAsync(((Copy) steps[i]).targetKey()));
+                } else if (steps[i] instanceof Predict p) {
+                    looks.set(i, target.readAsync(p.targetKey()));
+                }
+            } catch (RuntimeException e) {
+                steps[i] = null;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            if (looks.get(i) == null || steps[i] == null) {
+                continue;
+            }
+            try {
+                if (steps[i] instanceof Predict p) {
+                    Side dst = target.side(p.targetKey(), looks.get(i).join());
+                    out[i] = result(refs.get(i), p.targetKey(), p.srcSide(), dst, p.src().readAtMs(), predict(p.srcSide(), dst),
+                            null, null, keyOffset);
+                } else {
+                    Copy c = (Copy) steps[i];
+                    Side dst = target.side(c.targetKey(), looks.get(i).join());
+                    Status status = written[i] ? (c.srcSide().sameContentAs(dst) ? Status.COPIED : Status.COPY_MISMATCH)
+                            : (c.srcSide().sameContentAs(dst) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED);
+                    out[i] = result(refs.get(i), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(), status, null, null, keyOffset);
+                }
+            } catch (RuntimeException e) {
+                out[i] = null;
+            }
+        }
         long nanos = System.nanoTime() - t0;
+        for (int i = 0; i < n; i++) {
+            if (out[i] != null) {
+                finished(refs.get(i), out[i], nanos);
+            } else {
+                long one = System.nanoTime();
+                out[i] = migrateWithRetries(refs.get(i), keyOffset);
+                finished(refs.get(i), out[i], System.nanoTime() - one);
+            }
+        }
+        return List.of(out);
+    }
+
+    private void finished(KeyRef ref, KeyResult r, long nanos) {
         metrics.key(r, nanos);
         if (nanos > SLOW_KEY_NANOS) {
             // Worth an ops engineer's eye: such a key holds its partition's transaction open, and
@@ -77,7 +187,6 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 LOG.info(line, key, r.source().size(), ms, r.status().wire());
             }
         }
-        return r;
     }
 
     private KeyResult migrateWithRetries(KeyRef ref, String keyOffset) {
@@ -108,13 +217,12 @@ public final class StoreKeyMigrator implements KeyMigrator {
      */
     private KeyResult attempt(KeyRef ref, String keyOffset, boolean mayRetry) {
         RedisKey key = ref.key();
-        Naming naming = config.naming();
-        Optional<RenameRules.Match> match = naming.match(key);
+        Optional<RenameRules.Match> match = config.naming().match(key);
         if (match.isEmpty()) {
-            return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
+            return noRule(ref, keyOffset);
         }
-        RedisKey targetKey = null;
         Snapshot src = null;
+        Step step = null;
         try {
             byte[] payload = null;
             if (config.copy() == CopyMode.DUMP) {
@@ -124,37 +232,17 @@ public final class StoreKeyMigrator implements KeyMigrator {
             } else {
                 src = source.read(key);
             }
-            if (!src.exists()) {
-                if (!naming.needsValue(match.get())) {
-                    targetKey = naming.resolve(key, match.get(), null, ref.workspace()).target();
-                }
-                return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
+            step = plan(ref, match.get(), src, payload, keyOffset);
+            if (step instanceof Done done) {
+                return done.result();
             }
-            Side srcSide = source.side(key, src);
-            Naming.Resolved name = naming.resolve(key, match.get(), source.valueToName(key, src, naming.derivedFields()),
-                    ref.workspace());
-            if (name.skipped()) {
-                LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
-                return result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset);
+            if (step instanceof Predict p) {
+                Side dstSide = target.side(p.targetKey());
+                return result(ref, p.targetKey(), p.srcSide(), dstSide, src.readAtMs(), predict(p.srcSide(), dstSide), null, null,
+                        keyOffset);
             }
-            targetKey = name.target();
-            if (src.value() == null && !src.big() && config.copy() == CopyMode.STRUCT) {
-                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
-                        "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset);
-            }
-            if (config.maxValueBytes() > 0 && srcSide.size() > config.maxValueBytes()) {
-                return result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null, keyOffset);
-            }
-            if (config.mode() == Mode.DRY_RUN) {
-                Side dstSide = target.side(targetKey);
-                return result(ref, targetKey, srcSide, dstSide, src.readAtMs(), predict(srcSide, dstSide), null, null, keyOffset);
-            }
-            long ttl = src.ttlLeftAt(System.currentTimeMillis());
-            if (src.ttlMs() > 0 && ttl <= 0) {
-                // It expired at the source while we were copying: there is nothing left to copy.
-                return result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null, keyOffset);
-            }
-            return write(ref, keyOffset, targetKey, src, srcSide, payload, ttl);
+            Copy c = (Copy) step;
+            return write(ref, keyOffset, c.targetKey(), src, c.srcSide(), payload, c.ttlMs());
         } catch (RuntimeException e) {
             if (mayRetry && Transient.is(e)) {
                 return null;
@@ -163,8 +251,65 @@ public final class StoreKeyMigrator implements KeyMigrator {
             LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
             Side srcSide = src == null || !src.exists() ? Side.ABSENT
                     : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
+            RedisKey targetKey = step instanceof Predict p ? p.targetKey() : step instanceof Copy c ? c.targetKey() : null;
             return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
         }
+    }
+
+    /** What to do with a key once its source was read. */
+    private sealed interface Step permits Done, Predict, Copy {
+    }
+
+    /** Nothing more to do: this is the result. */
+    private record Done(KeyResult result) implements Step {
+    }
+
+    /** A dry run: compare with the target. */
+    private record Predict(RedisKey targetKey, Snapshot src, Side srcSide) implements Step {
+    }
+
+    /** Copy to the target, with this TTL. */
+    private record Copy(RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload, long ttlMs) implements Step {
+    }
+
+    /** Everything decided from the source alone: name, guards, skips; then predict or copy. */
+    private Step plan(KeyRef ref, RenameRules.Match match, Snapshot src, byte[] payload, String keyOffset) {
+        RedisKey key = ref.key();
+        Naming naming = config.naming();
+        if (!src.exists()) {
+            RedisKey targetKey = naming.needsValue(match) ? null : naming.resolve(key, match, null, ref.workspace()).target();
+            return new Done(result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null,
+                    keyOffset));
+        }
+        Side srcSide = source.side(key, src);
+        Naming.Resolved name = naming.resolve(key, match, source.valueToName(key, src, naming.derivedFields()), ref.workspace());
+        if (name.skipped()) {
+            LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
+            return new Done(result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset));
+        }
+        RedisKey targetKey = name.target();
+        if (src.value() == null && !src.big() && config.copy() == CopyMode.STRUCT) {
+            return new Done(result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
+                    "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset));
+        }
+        if (config.maxValueBytes() > 0 && srcSide.size() > config.maxValueBytes()) {
+            return new Done(result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null,
+                    keyOffset));
+        }
+        if (config.mode() == Mode.DRY_RUN) {
+            return new Predict(targetKey, src, srcSide);
+        }
+        long ttl = src.ttlLeftAt(System.currentTimeMillis());
+        if (src.ttlMs() > 0 && ttl <= 0) {
+            // It expired at the source while we were copying: there is nothing left to copy.
+            return new Done(result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null,
+                    keyOffset));
+        }
+        return new Copy(targetKey, src, srcSide, payload, ttl);
+    }
+
+    private KeyResult noRule(KeyRef ref, String keyOffset) {
+        return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
     }
 
     /** What execute would do with a target as it is now: the dry run's answer. */

@@ -95,6 +95,30 @@ class MigratorTopologyTest {
     }
 
     @Test
+    void aPageOfReferencesGivesOneResultPerKeyInOrderEachKeyedByItsSourceKey() throws Exception {
+        List<RedisKey> page = List.of(RedisKey.of("job:1"), RedisKey.of(new byte[] {(byte) 0xff, 0}), RedisKey.of("job:3"));
+        keys.pipeInput("job:1".getBytes(StandardCharsets.UTF_8), Json.encodePage(RUN, "ws-2", "scanner-a", 40, page));
+
+        assertEquals(List.of(new KeyRef(RUN, page.get(0), "ws-2", "scanner-a", 40), new KeyRef(RUN, page.get(1), "ws-2", "scanner-a", 41),
+                new KeyRef(RUN, page.get(2), "ws-2", "scanner-a", 42)), refsSeen);
+        List<TestRecord<byte[], byte[]>> out = results.readRecordsToList();
+        assertEquals(3, out.size());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(page.get(i).bytes(), out.get(i).key());
+            assertEquals(page.get(i), Json.decodeResult(out.get(i).value()).key());
+        }
+        assertTrue(dlq.isEmpty());
+    }
+
+    @Test
+    void aPageWithoutKeysGoesToTheDeadLetterTopic() {
+        keys.pipeInput(new byte[] {1}, ("{\"v\":1,\"record\":\"keypage\",\"run\":\"" + RUN
+                + "\",\"scanner\":\"s\",\"keys\":[]}").getBytes(StandardCharsets.UTF_8));
+        assertTrue(results.isEmpty());
+        assertEquals(1, dlq.getQueueSize());
+    }
+
+    @Test
     void migratorIsGivenTheDecodedReference() {
         keys.pipeInput(new byte[] {1}, Json.encode(new KeyRef(RUN, RedisKey.of("job:9"), "ws-4", "scanner-b", 77)));
         assertEquals(List.of(new KeyRef(RUN, RedisKey.of("job:9"), "ws-4", "scanner-b", 77)), refsSeen);
@@ -173,13 +197,13 @@ class MigratorTopologyTest {
     }
 
     @Test
-    void binaryRecordKeyAndKeyBytesArePreserved() throws Exception {
+    void binaryKeyBytesArePreservedAndKeyTheResult() throws Exception {
         byte[] redisKey = {(byte) 0xff, (byte) 0xfe, 0x00, 0x0a};
         byte[] recordKey = {(byte) 0x80, 0x00, (byte) 0xff, ':'};
         keys.pipeInput(recordKey, ref(RUN, RedisKey.of(redisKey)));
 
         TestRecord<byte[], byte[]> out = results.readRecord();
-        assertArrayEquals(recordKey, out.key());
+        assertArrayEquals(redisKey, out.key());
         KeyResult r = Json.decodeResult(out.value());
         assertArrayEquals(redisKey, r.key().bytes());
         assertArrayEquals(concat("new:".getBytes(StandardCharsets.UTF_8), redisKey), r.targetKey().bytes());
@@ -194,7 +218,7 @@ class MigratorTopologyTest {
         assertEquals(2, out.size());
         assertEquals(RedisKey.of("a"), Json.decodeResult(out.get(0).value()).key());
         assertEquals(RedisKey.of("c"), Json.decodeResult(out.get(1).value()).key());
-        assertArrayEquals(new byte[] {3}, out.get(1).key());
+        assertArrayEquals(new byte[] {'c'}, out.get(1).key());
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -3,7 +3,6 @@ package io.keyferry.producer;
 import io.keyferry.core.config.ScanConfig;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.metrics.Metrics;
-import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.ScanProgress;
@@ -40,6 +39,12 @@ import java.util.function.BooleanSupplier;
  */
 public final class Scanner {
     private static final Logger LOG = LoggerFactory.getLogger(Scanner.class);
+    /**
+     * Key references per keys-topic record: the migrator handles a record's keys together, with
+     * one round trip to each Redis for all of them, so pages make it fast; small enough that a
+     * replica paced by --rps finishes one and polls again (to rebalance, to commit) soon.
+     */
+    static final int PAGE_KEYS = 100;
 
     private final ScanConfig config;
     private final RedisStore source;
@@ -114,19 +119,20 @@ public final class Scanner {
                                 keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
                                 limitHit = true;
                             }
-                            List<Future<RecordMetadata>> sends = new ArrayList<>(keys.size());
-                            for (RedisKey k : keys) {
-                                limiter.acquire();
-                                KeyRef ref = new KeyRef(config.run(), k, config.workspace(), scannerId, published + sends.size());
-                                sends.add(producer.send(new ProducerRecord<>(keysTopic, k.bytes(), Json.encode(ref))));
+                            List<Future<RecordMetadata>> sends = new ArrayList<>();
+                            for (int from = 0; from < keys.size(); from += PAGE_KEYS) {
+                                List<RedisKey> onePage = keys.subList(from, Math.min(from + PAGE_KEYS, keys.size()));
+                                onePage.forEach(k -> limiter.acquire());
+                                sends.add(producer.send(new ProducerRecord<>(keysTopic, onePage.get(0).bytes(),
+                                        Json.encodePage(config.run(), config.workspace(), scannerId, published + from, onePage))));
                             }
                             producer.flush();
                             for (Future<RecordMetadata> f : sends) {
                                 RecordMetadata md = Sends.await(f);
                                 lastOffsets.merge(md.partition(), md.offset(), Math::max);
                             }
-                            published += sends.size();
-                            metrics.scanned(config.workspace(), sends.size());
+                            published += keys.size();
+                            metrics.scanned(config.workspace(), keys.size());
                             cursor = page.cursor();
                             cursors.put(at, cursor);
                             if (limitHit) {

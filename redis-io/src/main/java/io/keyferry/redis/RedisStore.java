@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One Redis endpoint as the roles see it: atomic snapshots of a key, atomic create-if-absent
@@ -74,6 +75,8 @@ public final class RedisStore implements AutoCloseable {
     private final RedisClusterCommands<byte[], byte[]> redis;
     /** Only on a cluster: for what goes to one node by name (SCAN). */
     private final StatefulRedisClusterConnection<byte[], byte[]> cluster;
+    /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
+    private final RedisClusterAsyncCommands<byte[], byte[]> async;
     private final Chunking chunking;
     private final Chunks chunks;
 
@@ -85,6 +88,7 @@ public final class RedisStore implements AutoCloseable {
         this.connection = connection;
         this.redis = redis;
         this.cluster = cluster;
+        this.async = async;
         this.chunking = chunking;
         this.chunks = new Chunks(redis, async, chunking, new Chunks.Scripts() {
             @Override
@@ -241,7 +245,10 @@ public final class RedisStore implements AutoCloseable {
      */
     public DumpSnapshot readDump(RedisKey key) {
         long at = System.currentTimeMillis();
-        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
+        return dumpSnapshot(eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)), at);
+    }
+
+    private static DumpSnapshot dumpSnapshot(List<Object> reply, long at) {
         if (reply.size() < 3 || reply.get(2) instanceof Long) {
             return new DumpSnapshot(snapshot(reply, 2, at), null);
         }
@@ -337,6 +344,60 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private boolean write(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
+        Long written = evalInteger(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, expected));
+        return written != null && written == 1L;
+    }
+
+    // ---- pipelined: sent at once, answered together --------------------------------------
+    // A caller sends the commands for a whole page of keys, then waits: one round trip instead
+    // of one per key. Each future fails on its own (a key's error is that key's, not the page's).
+
+    /** {@link #read(RedisKey)}, sent without waiting. */
+    public CompletableFuture<Snapshot> readAsync(RedisKey key) {
+        long at = System.currentTimeMillis();
+        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> snapshot(reply, 2, at));
+    }
+
+    /** {@link #readDump(RedisKey)}, sent without waiting. */
+    public CompletableFuture<DumpSnapshot> readDumpAsync(RedisKey key) {
+        long at = System.currentTimeMillis();
+        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, at));
+    }
+
+    /** {@link #createIfAbsent(RedisKey, KeyValue, long)}, sent without waiting. */
+    public CompletableFuture<Boolean> createIfAbsentAsync(RedisKey key, KeyValue value, long ttlMs) {
+        return evalIntegerAsync(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, ABSENT)).thenApply(n -> n != null && n == 1L);
+    }
+
+    /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
+    public CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
+        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)), payload)
+                .thenApply(n -> n != null && n == 1L);
+    }
+
+    private CompletableFuture<List<Object>> evalAsync(Script script, byte[] key, byte[]... args) {
+        byte[][] keys = {key};
+        return async.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> noScript(e)
+                        ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+                        : CompletableFuture.failedFuture(e));
+    }
+
+    private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
+        byte[][] keys = {key};
+        return async.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> noScript(e)
+                        ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+                        : CompletableFuture.failedFuture(e));
+    }
+
+    private static boolean noScript(Throwable e) {
+        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+        return t instanceof RedisNoScriptException;
+    }
+
+    /** write.lua's arguments; the layout is documented there. */
+    private static byte[][] writeArgs(KeyValue value, long ttlMs, byte[] expected) {
         List<byte[]> args = new ArrayList<>();
         args.add(expected);
         args.add(bytes(value.type().wire()));
@@ -374,8 +435,7 @@ public final class RedisStore implements AutoCloseable {
                 });
             });
         }
-        Long written = evalInteger(WRITE, key.unsafeBytes(), args.toArray(new byte[0][]));
-        return written != null && written == 1L;
+        return args.toArray(new byte[0][]);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Verdict;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.KeyResult;
@@ -104,21 +105,27 @@ public final class VerifierApp implements AutoCloseable {
                 if (!records.isEmpty() || positionsMoved()) {
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> again = new ArrayList<>();
+                    List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
+                    List<KeyResult> results = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
                         if (rec.value() == null || !config.run().equals(Json.runOf(rec.value()))) {
                             continue;
                         }
-                        AuditRecord a;
                         try {
-                            a = verify(Json.decodeResult(rec.value()), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
+                            results.add(Json.decodeResult(rec.value()));
+                            ours.add(rec);
                         } catch (BadRecordException e) {
                             LOG.warn("ignoring a record on {} at {}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
-                            continue;
                         }
-                        if (a == null) {
-                            producer.abortTransaction();
-                            return false; // stopped while waiting for Redis: nothing of this batch counts
-                        }
+                    }
+                    List<AuditRecord> audits = verifyAll(results, ours, stop);
+                    if (audits == null) {
+                        producer.abortTransaction();
+                        return false; // stopped while waiting for Redis: nothing of this batch counts
+                    }
+                    for (int i = 0; i < audits.size(); i++) {
+                        ConsumerRecord<byte[], byte[]> rec = ours.get(i);
+                        AuditRecord a = audits.get(i);
                         producer.send(new ProducerRecord<>(auditTopic, rec.key(), Json.encode(a)));
                         metrics.verdict(a);
                         verified++;
@@ -183,6 +190,49 @@ public final class VerifierApp implements AutoCloseable {
 
     public long verified() {
         return verified;
+    }
+
+    /**
+     * The verdicts of a poll's results, with the reads of all of them sent together (one round
+     * trip to each Redis); a result whose reads failed is then verified on its own, with retries.
+     *
+     * @return null when stopped while waiting for Redis
+     */
+    private List<AuditRecord> verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+            throws InterruptedException {
+        int n = results.size();
+        List<CompletableFuture<Snapshot>> targets = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        List<CompletableFuture<Snapshot>> sources = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        for (int i = 0; i < n; i++) {
+            KeyResult r = results.get(i);
+            if (Judge.needsLook(r)) {
+                targets.set(i, target.readAsync(r.targetKey()));
+                sources.set(i, source.readAsync(r.key()));
+            }
+        }
+        List<AuditRecord> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            KeyResult r = results.get(i);
+            ConsumerRecord<byte[], byte[]> rec = recs.get(i);
+            String offset = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
+            AuditRecord a = null;
+            if (targets.get(i) == null) {
+                a = judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
+            } else {
+                try {
+                    Snapshot tNow = targets.get(i).join();
+                    Snapshot sNow = sources.get(i).join();
+                    a = judge.judge(r, source.side(r.key(), sNow), target.side(r.targetKey(), tNow), tNow.readAtMs(), offset);
+                } catch (RuntimeException e) {
+                    a = verify(r, offset, stop);
+                    if (a == null) {
+                        return null;
+                    }
+                }
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     private AuditRecord verify(KeyResult r, String offset, BooleanSupplier stop) throws InterruptedException {

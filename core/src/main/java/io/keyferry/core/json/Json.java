@@ -3,6 +3,7 @@ package io.keyferry.core.json;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.BackupRecord;
@@ -24,9 +25,11 @@ import io.keyferry.core.model.Verdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,6 +58,47 @@ public final class Json {
     public static KeyRef decodeKeyRef(byte[] data) throws BadRecordException {
         JsonNode n = parse(data, "keyref");
         return new KeyRef(req(n, "run"), reqKey(n, "key"), opt(n, "workspace"), req(n, "scanner"), n.path("seq").asLong());
+    }
+
+    /**
+     * A page of key references in one record, as the scanner publishes them: the migrator works
+     * on a page's keys together (one round trip to Redis for all of them), and Kafka carries one
+     * record instead of many. The references are the page's keys with {@code seq} counting on
+     * from the page's.
+     */
+    public static byte[] encodePage(String run, String workspace, String scanner, long firstSeq, List<RedisKey> keys) {
+        ObjectNode n = header("keypage", run);
+        text(n, "workspace", workspace);
+        n.put("scanner", scanner);
+        n.put("seq", firstSeq);
+        ArrayNode list = n.putArray("keys");
+        for (RedisKey k : keys) {
+            key(list.addObject(), "key", k);
+        }
+        return bytes(n);
+    }
+
+    /** The key references of a keys-topic record: one ({@code keyref}) or a page ({@code keypage}). */
+    public static List<KeyRef> decodeKeyRefs(byte[] data) throws BadRecordException {
+        JsonNode n;
+        try {
+            n = parse(data, "keypage");
+        } catch (BadRecordException notAPage) {
+            return List.of(decodeKeyRef(data));
+        }
+        String run = req(n, "run");
+        String workspace = opt(n, "workspace");
+        String scanner = req(n, "scanner");
+        long seq = n.path("seq").asLong();
+        JsonNode keys = n.get("keys");
+        if (keys == null || !keys.isArray() || keys.isEmpty()) {
+            throw new BadRecordException("a keypage record without keys");
+        }
+        List<KeyRef> refs = new ArrayList<>(keys.size());
+        for (JsonNode k : keys) {
+            refs.add(new KeyRef(run, reqKey(k, "key"), workspace, scanner, seq + refs.size()));
+        }
+        return refs;
     }
 
     // ---- results -------------------------------------------------------------------------

@@ -52,6 +52,27 @@ class JsonTest {
     }
 
     @Test
+    void aPageOfKeysDecodesToOneReferencePerKeyWithSeqCountingOn() throws Exception {
+        byte[] page = Json.encodePage("run-1", "ws-1", "scanner-a", 100,
+                java.util.List.of(RedisKey.of("job:1"), RedisKey.of(BINARY), RedisKey.of("job:3")));
+        assertEquals(java.util.List.of(new KeyRef("run-1", RedisKey.of("job:1"), "ws-1", "scanner-a", 100),
+                new KeyRef("run-1", RedisKey.of(BINARY), "ws-1", "scanner-a", 101),
+                new KeyRef("run-1", RedisKey.of("job:3"), "ws-1", "scanner-a", 102)), Json.decodeKeyRefs(page));
+        assertEquals("run-1", Json.runOf(page));
+    }
+
+    @Test
+    void aSingleReferenceIsAlsoAKeysTopicRecordButNothingElseIs() throws Exception {
+        KeyRef ref = new KeyRef("run-1", RedisKey.of("job:42"), null, "scanner-a", 7);
+        assertEquals(java.util.List.of(ref), Json.decodeKeyRefs(Json.encode(ref)));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRefs("{\"v\":1,\"record\":\"keypage\",\"run\":\"r\",\"scanner\":\"s\"}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRefs(("{\"v\":1,\"record\":\"keypage\",\"run\":\"r\",\"scanner\":\"s\","
+                + "\"keys\":[{\"key\":\"\"}]}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeKeyRefs("[1,2]".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void keyRefWithoutWorkspaceRoundTrips() throws Exception {
         KeyRef ref = new KeyRef("run-1", RedisKey.of("job:42"), null, "scanner-a", 0);
         KeyRef back = Json.decodeKeyRef(Json.encode(ref));
