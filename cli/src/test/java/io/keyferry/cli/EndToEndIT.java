@@ -230,6 +230,7 @@ class EndToEndIT {
             assertEquals("execute", health.get("mode").asText());
             assertTrue(health.get("kafka_reachable").asBoolean(), health.toString());
             assertTrue(health.get("source_ping_ms").asLong() >= 0 && health.get("target_ping_ms").asLong() >= 0, health.toString());
+            assertEquals(0, health.path("lag").path("migrator").asLong(-1), "everything processed: " + health);
             assertEquals("ready\n", http(httpPort, "/ready"));
 
             Cli.Outcome status = Cli.run("status --run " + run + " --keys --bootstrap-servers " + kafka.bootstrapServers());

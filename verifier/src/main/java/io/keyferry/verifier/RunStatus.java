@@ -135,7 +135,8 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
     }
 
     /** Records the group has not consumed yet, over the topic's partitions (its whole size before it starts). */
-    private static long lag(KafkaClients clients, Admin admin, String group, String name) throws Exception {
+    /** Records of topic {@code name} that consumer group {@code group} has not committed yet. */
+    public static long lag(KafkaClients clients, Admin admin, String group, String name) throws Exception {
         String topic = clients.topic(name);
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                 .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
