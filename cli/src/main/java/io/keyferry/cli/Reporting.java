@@ -16,15 +16,17 @@ final class Reporting {
     }
 
     static int finish(KafkaClients clients, String run, Path report) {
-        RunTally tally = new AuditTopic(clients).tally(run);
-        if (report != null) {
-            try {
-                ReportWriter.write(report, tally.records());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the report " + report + ": " + e.getMessage(), e);
+        Summary summary;
+        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+            if (report != null) {
+                try {
+                    ReportWriter.write(report, tally.records());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the report " + report + ": " + e.getMessage(), e);
+                }
             }
+            summary = tally.summary();
         }
-        Summary summary = tally.summary();
         System.out.print(summary.render());
         if (report != null) {
             System.out.println("report: " + report.toAbsolutePath().normalize());

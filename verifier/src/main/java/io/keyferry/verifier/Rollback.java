@@ -86,15 +86,16 @@ public final class Rollback {
     }
 
     private List<Step> plan(String run, boolean execute) {
-        RunTally tally = new AuditTopic(clients).tally(run);
         Map<RedisKey, BackupRecord> firstBackup = backups(run);
         List<Step> steps = new ArrayList<>();
-        for (AuditRecord a : tally.records()) {
-            KeyResult r = a.result();
-            if (r.mode() != Mode.EXECUTE || r.status() != Status.COPIED || r.targetKey() == null) {
-                continue;
+        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+            for (AuditRecord a : tally.records()) {
+                KeyResult r = a.result();
+                if (r.mode() != Mode.EXECUTE || r.status() != Status.COPIED || r.targetKey() == null) {
+                    continue;
+                }
+                steps.add(step(r.targetKey(), r.target(), firstBackup.get(r.targetKey()), execute));
             }
-            steps.add(step(r.targetKey(), r.target(), firstBackup.get(r.targetKey()), execute));
         }
         return steps;
     }

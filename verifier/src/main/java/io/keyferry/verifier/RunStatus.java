@@ -51,8 +51,12 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 // not ours to count
             }
         });
-        RunTally tally = new AuditTopic(clients).tally(run);
-        long mismatches = tally.summary().count(Verdict.MISMATCH);
+        long mismatches;
+        long verified;
+        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+            mismatches = tally.summary().count(Verdict.MISMATCH);
+            verified = tally.keys();
+        }
 
         long migratorLag;
         long verifierLag;
@@ -65,7 +69,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         }
         double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
                 : processedKeys.size() * 1000.0 / (window[1] - window[0]);
-        return new RunStatus(run, scanned, scanDone, processedKeys.size(), tally.keys(), mismatches, migratorLag,
+        return new RunStatus(run, scanned, scanDone, processedKeys.size(), verified, mismatches, migratorLag,
                 verifierLag, rate, complete);
     }
 
@@ -100,10 +104,12 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 }
             }
         });
-        for (var a : new AuditTopic(clients).tally(run).records()) {
-            String[] state = keys.get(a.result().key());
-            if (state != null && a.result().atMs() >= Long.parseLong(state[2])) {
-                state[1] = a.verdict().wire() + (a.kind() == null ? "" : "(" + a.kind().wire() + ")");
+        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+            for (var a : tally.records()) {
+                String[] state = keys.get(a.result().key());
+                if (state != null && a.result().atMs() >= Long.parseLong(state[2])) {
+                    state[1] = a.verdict().wire() + (a.kind() == null ? "" : "(" + a.kind().wire() + ")");
+                }
             }
         }
         List<String> lines = new java.util.ArrayList<>();
