@@ -240,7 +240,6 @@ final class Chunks {
     }
 
     /** XRANGE windows, each entry exactly as stored (field order and repeated field names kept). */
-    @SuppressWarnings("unchecked")
     private void streamWindows(byte[] key, Consumer<List<KeyValue.StreamEntry>> each) {
         String from = "-";
         while (true) {
@@ -250,16 +249,7 @@ final class Chunks {
             if (reply.isEmpty()) {
                 return;
             }
-            List<KeyValue.StreamEntry> entries = new ArrayList<>(reply.size());
-            for (Object o : reply) {
-                List<Object> e = (List<Object>) o;
-                List<Object> kv = (List<Object>) e.get(1);
-                List<KeyValue.Field> fields = new ArrayList<>(kv.size() / 2);
-                for (int i = 0; i + 1 < kv.size(); i += 2) {
-                    fields.add(new KeyValue.Field((byte[]) kv.get(i), (byte[]) kv.get(i + 1)));
-                }
-                entries.add(new KeyValue.StreamEntry((byte[]) e.get(0), fields));
-            }
+            List<KeyValue.StreamEntry> entries = RedisStore.entries(reply);
             each.accept(entries);
             from = nextId(new String(entries.get(entries.size() - 1).id(), StandardCharsets.US_ASCII));
         }

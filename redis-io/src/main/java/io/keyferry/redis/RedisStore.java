@@ -622,9 +622,20 @@ public final class RedisStore implements AutoCloseable {
     /** {entries as XRANGE gives them, last-generated-id, flat {group name, last-delivered-id, ...}}. */
     @SuppressWarnings("unchecked")
     private static KeyValue.StreamValue stream(List<Object> raw) {
-        List<Object> rawEntries = (List<Object>) raw.get(0);
-        List<KeyValue.StreamEntry> entries = new ArrayList<>(rawEntries.size());
-        for (Object o : rawEntries) {
+        List<KeyValue.StreamEntry> entries = entries((List<Object>) raw.get(0));
+        List<Object> rawGroups = (List<Object>) raw.get(2);
+        List<KeyValue.StreamGroup> groups = new ArrayList<>(rawGroups.size() / 2);
+        for (int i = 0; i + 1 < rawGroups.size(); i += 2) {
+            groups.add(new KeyValue.StreamGroup((byte[]) rawGroups.get(i), (byte[]) rawGroups.get(i + 1)));
+        }
+        return new KeyValue.StreamValue(entries, (byte[]) raw.get(1), groups);
+    }
+
+    /** Stream entries as XRANGE replies them, exactly: field order and repeated field names kept. */
+    @SuppressWarnings("unchecked")
+    static List<KeyValue.StreamEntry> entries(List<Object> xrange) {
+        List<KeyValue.StreamEntry> entries = new ArrayList<>(xrange.size());
+        for (Object o : xrange) {
             List<Object> e = (List<Object>) o;
             List<Object> kv = (List<Object>) e.get(1);
             List<KeyValue.Field> fields = new ArrayList<>(kv.size() / 2);
@@ -633,12 +644,7 @@ public final class RedisStore implements AutoCloseable {
             }
             entries.add(new KeyValue.StreamEntry((byte[]) e.get(0), fields));
         }
-        List<Object> rawGroups = (List<Object>) raw.get(2);
-        List<KeyValue.StreamGroup> groups = new ArrayList<>(rawGroups.size() / 2);
-        for (int i = 0; i + 1 < rawGroups.size(); i += 2) {
-            groups.add(new KeyValue.StreamGroup((byte[]) rawGroups.get(i), (byte[]) rawGroups.get(i + 1)));
-        }
-        return new KeyValue.StreamValue(entries, (byte[]) raw.get(1), groups);
+        return entries;
     }
 
     @SuppressWarnings("unchecked")
