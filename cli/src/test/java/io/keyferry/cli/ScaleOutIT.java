@@ -134,14 +134,13 @@ class ScaleOutIT {
         Process b = migrator("b", run, "--rps 60");
         assertTrue(Await.until(Duration.ofSeconds(90), () -> target.strings().dbsize() >= 150),
                 "both replicas copy\n" + log("a") + log("b"));
-        assertTrue(Await.until(Duration.ofSeconds(30), () -> log("b").contains("share of --rps")), log("b"));
+        assertTrue(Await.until(Duration.ofSeconds(30), () -> lastShare(log("b")) > 0), log("b"));
         b.destroyForcibly();
         b.waitFor(30, TimeUnit.SECONDS);
         assertTrue(target.strings().dbsize() < 600, "b was killed mid-run");
 
         verifyAll(run, "job:", 600);
         assertTrue(a.isAlive(), "the surviving replica took over and kept running");
-        assertTrue(log("a").contains("share of --rps 60.0: 30.0"), "two replicas, each half of --rps\n" + log("a"));
     }
 
     @Test
@@ -198,7 +197,7 @@ class ScaleOutIT {
      */
     @Test
     void rpsCapsTheWholeRunWhateverTheNumberOfReplicas() throws Exception {
-        int rps = 40;
+        int rps = 100; // pages are of 100 keys: enough of them that each replica always has some
         int keys = rps * 34;
         for (int replicas = 1; replicas <= 3; replicas++) {
             source.flushAll();
@@ -212,9 +211,9 @@ class ScaleOutIT {
                 logs.add("rps-" + replicas + "-" + r);
                 started.add(migrator(logs.get(r), run, "--rps " + rps));
             }
-            double share = (double) rps / replicas;
-            assertTrue(Await.until(Duration.ofSeconds(90), () -> logs.stream().allMatch(l -> lastShare(log(l)) == share)),
-                    "every replica paces at its share " + share + "\n" + String.join("\n", logs.stream().map(this::log).toList()));
+            assertTrue(Await.until(Duration.ofSeconds(90), () -> logs.stream().allMatch(l -> lastShare(log(l)) > 0)
+                            && Math.abs(logs.stream().mapToDouble(l -> lastShare(log(l))).sum() - rps) <= rps * 0.05),
+                    "the replicas' shares add up to --rps\n" + String.join("\n", logs.stream().map(this::log).toList()));
             var s = target.strings();
             long n0 = s.dbsize();
             long t0 = System.nanoTime();
@@ -234,13 +233,19 @@ class ScaleOutIT {
         }
     }
 
+    /** The paces a migrator's log reported for its replica, in order. */
+    private static List<Double> shares(String log) {
+        var m = java.util.regex.Pattern.compile("share of --rps [0-9.]+: ([0-9.E]+) keys/s").matcher(log);
+        List<Double> all = new ArrayList<>();
+        while (m.find()) {
+            all.add(Double.parseDouble(m.group(1)));
+        }
+        return all;
+    }
+
     /** The pace a migrator's log last reported for its replica, or -1. */
     private static double lastShare(String log) {
-        var m = java.util.regex.Pattern.compile("share of --rps [0-9.]+: ([0-9.]+) keys/s").matcher(log);
-        double last = -1;
-        while (m.find()) {
-            last = Double.parseDouble(m.group(1));
-        }
-        return last;
+        List<Double> all = shares(log);
+        return all.isEmpty() ? -1 : all.get(all.size() - 1);
     }
 }

@@ -30,12 +30,7 @@ public final class MigratorApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
-    private final java.util.concurrent.ScheduledExecutorService pacer =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "keyferry-pacer");
-                t.setDaemon(true);
-                return t;
-            });
+    private final Pacer pacer;
 
     /**
      * @param rate the limiter the migrator paces itself with: set here to this replica's share of
@@ -78,7 +73,7 @@ public final class MigratorApp implements AutoCloseable {
             failure.compareAndSet(null, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
-        // Until the first assignment is known, pace like a replica owning a single partition.
+        // Until the pacer knows better, pace like a replica owning a single partition.
         rate.setPerSecond(config.rps() / clients.settings().partitions());
         streams.setStateListener((now, before) -> {
             LOG.debug("migrator state {} -> {}", before, now);
@@ -87,17 +82,10 @@ public final class MigratorApp implements AutoCloseable {
             }
         });
         if (config.rps() > 0) {
-            String keys = clients.topic(Topics.KEYS);
-            int partitions = partitions(keys, clients);
-            // Looked at every second rather than on state changes: a replica that only loses
-            // partitions in a cooperative rebalance need not pass through a state Streams reports.
-            pacer.scheduleWithFixedDelay(() -> {
-                double perSecond = config.rps() * owned(keys) / partitions;
-                if (perSecond != rate.perSecond() && streams.state() == KafkaStreams.State.RUNNING) {
-                    rate.setPerSecond(perSecond);
-                    LOG.info("this replica's share of --rps {}: {} keys/s", config.rps(), perSecond);
-                }
-            }, 1, 1, TimeUnit.SECONDS);
+            pacer = new Pacer(streams, clients, clients.migratorApplicationId(config.run()), clients.topic(Topics.KEYS),
+                    config.rps(), rate);
+        } else {
+            pacer = null;
         }
     }
 
@@ -130,25 +118,11 @@ public final class MigratorApp implements AutoCloseable {
         throw new IllegalStateException("--state-dir: no free replica slot under " + streams);
     }
 
-    /** The keys topic's partitions this replica's threads own right now. */
-    private long owned(String keys) {
-        return streams.metadataForLocalThreads().stream()
-                .flatMap(t -> t.activeTasks().stream())
-                .flatMap(t -> t.topicPartitions().stream())
-                .filter(tp -> tp.topic().equals(keys)).count();
-    }
-
-    private static int partitions(String keys, KafkaClients clients) {
-        try (var admin = clients.admin()) {
-            return admin.describeTopics(java.util.List.of(keys)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(keys).partitions().size();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot count the partitions of " + keys + ": " + e.getMessage(), e);
-        }
-    }
-
     public void start() {
         streams.start();
+        if (pacer != null) {
+            pacer.start();
+        }
     }
 
     /** Blocks until the application stops (close, or a fatal error). */
@@ -170,7 +144,9 @@ public final class MigratorApp implements AutoCloseable {
 
     @Override
     public void close() {
-        pacer.shutdownNow();
+        if (pacer != null) {
+            pacer.close();
+        }
         streams.close(Duration.ofSeconds(30));
         stopped.countDown();
         try {
