@@ -150,7 +150,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                             null, null, keyOffset);
                 } else {
                     Copy c = (Copy) steps[i];
-                    Side dst = target.side(c.targetKey(), looks.get(i).join());
+                    Side dst = target.side(c.targetKey(), looks.get(i).join(), c.src(), c.srcSide());
                     Status status = written[i] ? (c.srcSide().sameContentAs(dst) ? Status.COPIED : Status.COPY_MISMATCH)
                             : (c.srcSide().sameContentAs(dst) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED);
                     out[i] = result(refs.get(i), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(), status, null, null, keyOffset);

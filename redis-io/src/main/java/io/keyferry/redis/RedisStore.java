@@ -178,6 +178,18 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
+     * As {@link #side(RedisKey, Snapshot)}, reusing the size and hash of {@code like} (whose side
+     * is {@code likeSide}) when the snapshot holds exactly its bytes — what a read-back or a
+     * verifier's second look usually finds, and hashing is the costly part of both.
+     */
+    public Side side(RedisKey key, Snapshot snapshot, Snapshot like, Side likeSide) {
+        if (!snapshot.big() && likeSide.exists() && KeyValue.sameBytes(snapshot.value(), like.value())) {
+            return new Side(snapshot.type(), likeSide.size(), likeSide.sha256(), snapshot.ttlMs());
+        }
+        return side(key, snapshot);
+    }
+
+    /**
      * Copies a big key of this store to {@code target}, in windows, under a temporary name that is
      * moved into place atomically, and only if {@code targetKey} is then still as expected.
      *

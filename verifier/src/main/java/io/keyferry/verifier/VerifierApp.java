@@ -222,7 +222,8 @@ public final class VerifierApp implements AutoCloseable {
                 try {
                     Snapshot tNow = targets.get(i).join();
                     Snapshot sNow = sources.get(i).join();
-                    a = judge.judge(r, source.side(r.key(), sNow), target.side(r.targetKey(), tNow), tNow.readAtMs(), offset);
+                    Side s = source.side(r.key(), sNow);
+                    a = judge.judge(r, s, target.side(r.targetKey(), tNow, sNow, s), tNow.readAtMs(), offset);
                 } catch (RuntimeException e) {
                     a = verify(r, offset, stop);
                     if (a == null) {

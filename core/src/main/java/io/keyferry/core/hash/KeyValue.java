@@ -8,6 +8,54 @@ import java.util.List;
 public sealed interface KeyValue {
     KeyType type();
 
+    /**
+     * True when both hold exactly the same bytes in the same order: then they have the same
+     * canonical hash, which need not be worked out twice. False says nothing (two servers may
+     * list a hash's fields or a set's members in different orders).
+     */
+    static boolean sameBytes(KeyValue a, KeyValue b) {
+        if (a == null || b == null || a.type() != b.type()) {
+            return false;
+        }
+        if (a instanceof StringValue x && b instanceof StringValue y) {
+            return java.util.Arrays.equals(x.value(), y.value());
+        }
+        if (a instanceof HashValue x && b instanceof HashValue y) {
+            return sameList(x.fields(), y.fields(), KeyValue::sameField);
+        }
+        if (a instanceof ListValue x && b instanceof ListValue y) {
+            return sameList(x.items(), y.items(), java.util.Arrays::equals);
+        }
+        if (a instanceof SetValue x && b instanceof SetValue y) {
+            return sameList(x.members(), y.members(), java.util.Arrays::equals);
+        }
+        if (a instanceof ZSetValue x && b instanceof ZSetValue y) {
+            return sameList(x.members(), y.members(),
+                    (m, n) -> java.util.Arrays.equals(m.member(), n.member()) && Double.compare(m.score(), n.score()) == 0);
+        }
+        if (a instanceof StreamValue x && b instanceof StreamValue y) {
+            return sameList(x.entries(), y.entries(),
+                    (m, n) -> java.util.Arrays.equals(m.id(), n.id()) && sameList(m.fields(), n.fields(), KeyValue::sameField));
+        }
+        return false;
+    }
+
+    private static boolean sameField(Field f, Field g) {
+        return java.util.Arrays.equals(f.name(), g.name()) && java.util.Arrays.equals(f.value(), g.value());
+    }
+
+    private static <T> boolean sameList(List<T> a, List<T> b, java.util.function.BiPredicate<T, T> same) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!same.test(a.get(i), b.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     record StringValue(byte[] value) implements KeyValue {
         public KeyType type() {
             return KeyType.STRING;

@@ -1,6 +1,8 @@
 package io.keyferry.core.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -216,12 +218,8 @@ public final class Json {
 
     /** The {@code record} kind of one of our records ("audit", "rollback", ...), or null. */
     public static String kindOf(byte[] data) {
-        try {
-            JsonNode n = MAPPER.readTree(data);
-            return n != null && n.path("v").asInt() == VERSION ? n.path("record").asText(null) : null;
-        } catch (IOException e) {
-            return null;
-        }
+        Head h = head(data);
+        return h == null ? null : h.record();
     }
 
     public static byte[] encode(RunStart r) {
@@ -246,9 +244,46 @@ public final class Json {
 
     /** The run a record belongs to, without decoding the rest; null when it is not one of ours. */
     public static String runOf(byte[] data) {
-        try {
-            JsonNode n = MAPPER.readTree(data);
-            return n != null && n.path("v").asInt() == VERSION ? n.path("run").asText(null) : null;
+        Head h = head(data);
+        return h == null ? null : h.run();
+    }
+
+    /** A record's version, kind and run. */
+    private record Head(String record, String run) {
+    }
+
+    /**
+     * The head of a record of ours, read without building the whole tree: every record is looked
+     * at this way before it is decoded (or passed over, when of another run), so this is on the
+     * hot path. Our records start with these three fields, so reading usually stops there.
+     *
+     * @return null when it is not a JSON object of this schema version
+     */
+    private static Head head(byte[] data) {
+        if (data == null || data.length == 0) {
+            return null;
+        }
+        try (JsonParser p = MAPPER.getFactory().createParser(data)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            Integer v = null;
+            String record = null;
+            String run = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (name) {
+                    case "v" -> v = value.isNumeric() || value == JsonToken.VALUE_STRING ? p.getValueAsInt(-1) : -1;
+                    case "record" -> record = value.isScalarValue() ? p.getValueAsString() : null;
+                    case "run" -> run = value.isScalarValue() ? p.getValueAsString() : null;
+                    default -> p.skipChildren();
+                }
+                if (v != null && record != null && run != null) {
+                    break;
+                }
+            }
+            return v != null && v == VERSION ? new Head(record, run) : null;
         } catch (IOException e) {
             return null;
         }

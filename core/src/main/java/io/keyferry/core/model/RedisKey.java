@@ -12,6 +12,8 @@ import java.util.Arrays;
  */
 public final class RedisKey implements Comparable<RedisKey> {
     private final byte[] bytes;
+    /** 0 not known yet, 1 UTF-8, 2 not: asked of every key each time a record is written. */
+    private byte utf8;
 
     private RedisKey(byte[] bytes) {
         this.bytes = bytes;
@@ -40,7 +42,10 @@ public final class RedisKey implements Comparable<RedisKey> {
     }
 
     public boolean isUtf8() {
-        return Utf8.isValid(bytes);
+        if (utf8 == 0) {
+            utf8 = Utf8.isValid(bytes) ? (byte) 1 : (byte) 2;
+        }
+        return utf8 == 1;
     }
 
     /**

@@ -7,15 +7,42 @@ public interface Wire {
     String wire();
 
     static <E extends Enum<E> & Wire> E parse(Class<E> type, String name) {
-        for (E e : type.getEnumConstants()) {
-            if (e.wire().equals(name)) {
-                return e;
-            }
+        Object e = Names.BY_WIRE.get(type).get(name);
+        if (e == null) {
+            throw new IllegalArgumentException("unknown " + type.getSimpleName() + " '" + name + "'");
         }
-        throw new IllegalArgumentException("unknown " + type.getSimpleName() + " '" + name + "'");
+        return type.cast(e);
     }
 
     static String lower(Enum<?> e) {
-        return e.name().toLowerCase(Locale.ROOT);
+        return Names.LOWER.get(e.getDeclaringClass())[e.ordinal()];
+    }
+
+    /** Every record of every run names a few enums: their names are worked out once per enum. */
+    final class Names {
+        private static final ClassValue<String[]> LOWER = new ClassValue<>() {
+            @Override
+            protected String[] computeValue(Class<?> type) {
+                Object[] all = type.getEnumConstants();
+                String[] names = new String[all.length];
+                for (int i = 0; i < all.length; i++) {
+                    names[i] = ((Enum<?>) all[i]).name().toLowerCase(Locale.ROOT);
+                }
+                return names;
+            }
+        };
+        private static final ClassValue<java.util.Map<String, Object>> BY_WIRE = new ClassValue<>() {
+            @Override
+            protected java.util.Map<String, Object> computeValue(Class<?> type) {
+                java.util.Map<String, Object> m = new java.util.HashMap<>();
+                for (Object e : type.getEnumConstants()) {
+                    m.put(((Wire) e).wire(), e);
+                }
+                return java.util.Map.copyOf(m);
+            }
+        };
+
+        private Names() {
+        }
     }
 }

@@ -10,6 +10,8 @@ import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 class CanonicalTest {
@@ -189,5 +191,17 @@ class CanonicalTest {
     @Test
     void sha256HexIsPlainSha256() throws Exception {
         assertEquals(sha256(b("abc")), Canonical.sha256Hex(b("abc")));
+    }
+
+    @Test
+    void valuesWithTheSameBytesInTheSameOrderAreKnownToHashAlikeAndNothingElseIs() {
+        assertTrue(KeyValue.sameBytes(str("{\"a\": 1}"), str("{\"a\": 1}")));
+        assertTrue(KeyValue.sameBytes(hash("a", "1", "b", "2"), hash("a", "1", "b", "2")));
+        assertTrue(KeyValue.sameBytes(zset("a", 1, "b", 2.5), zset("a", 1, "b", 2.5)));
+        assertFalse(KeyValue.sameBytes(hash("a", "1", "b", "2"), hash("b", "2", "a", "1")), "same content, other order");
+        assertFalse(KeyValue.sameBytes(list("x", "y"), list("x", "y", "z")));
+        assertFalse(KeyValue.sameBytes(set("x"), list("x")));
+        assertFalse(KeyValue.sameBytes(zset("a", 1), zset("a", 2)));
+        assertFalse(KeyValue.sameBytes(str("a"), null));
     }
 }
