@@ -128,6 +128,7 @@ public final class CanonicalJson {
     }
 
     static void string(String s, StringBuilder out) throws IOException {
+        boolean plain = true;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
@@ -135,7 +136,14 @@ public final class CanonicalJson {
             } else if (Character.isSurrogate(c)) {
                 // RFC 8785 rejects lone surrogates: UTF-8 cannot carry them, they would collapse to '?'
                 throw new IOException("lone surrogate");
+            } else if (c < 0x20 || c == '"' || c == '\\') {
+                plain = false;
             }
+        }
+        if (plain) {
+            // the common case, and this runs for every string of every JSON value hashed
+            out.append('"').append(s).append('"');
+            return;
         }
         out.append('"');
         for (int i = 0; i < s.length(); i++) {

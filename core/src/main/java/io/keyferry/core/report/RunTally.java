@@ -68,13 +68,21 @@ public final class RunTally implements AutoCloseable {
         this.spillAt = spillAt;
     }
 
-    /** One record as read from the audit topic; ignored when of another run. */
+    /** One record; ignored when of another run. */
     public void add(AuditRecord a) {
+        add(a, null);
+    }
+
+    /**
+     * One record as read from the audit topic, with the bytes it was read from (null: none): kept
+     * as they are if it has to go to disk, rather than encoded again.
+     */
+    public void add(AuditRecord a, byte[] json) {
         KeyResult r = a.result();
         if (!run.equals(r.run())) {
             return;
         }
-        buffer.add(new Entry(r.key().bytes(), r.atMs(), seq++, a));
+        buffer.add(new Entry(r.key().unsafeBytes(), r.atMs(), seq++, a, json));
         firstMs = Math.min(firstMs, r.readAtMs() > 0 ? r.readAtMs() : r.atMs());
         lastMs = Math.max(lastMs, Math.max(r.atMs(), a.atMs()));
         summary = null;
@@ -83,7 +91,10 @@ public final class RunTally implements AutoCloseable {
         }
     }
 
-    /** Each key's latest record, in key order: one merge pass over what was added. */
+    /**
+     * Each key's latest record, in key order: one merge pass over what was added. A pass that
+     * goes to the end also counts the summary, so a report and its summary take one pass.
+     */
     public Iterable<AuditRecord> records() {
         return this::latest;
     }
@@ -94,22 +105,31 @@ public final class RunTally implements AutoCloseable {
 
     public Summary summary() {
         if (summary == null) {
-            Map<Status, Long> statuses = new EnumMap<>(Status.class);
-            Map<SkipReason, Long> reasons = new EnumMap<>(SkipReason.class);
-            Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
-            long[] keys = {0};
-            latest().forEachRemaining(a -> {
-                keys[0]++;
-                statuses.merge(a.result().status(), 1L, Long::sum);
-                if (a.result().reason() != null) {
-                    reasons.merge(a.result().reason(), 1L, Long::sum);
-                }
-                verdicts.merge(a.verdict(), 1L, Long::sum);
-            });
-            long durationMs = keys[0] == 0 ? 0 : Math.max(0, lastMs - firstMs);
-            summary = new Summary(run, keys[0], statuses, reasons, verdicts, durationMs);
+            latest().forEachRemaining(a -> { });
         }
         return summary;
+    }
+
+    /** The summary's counts, kept by a merge pass as it goes. */
+    private final class Counts {
+        private final Map<Status, Long> statuses = new EnumMap<>(Status.class);
+        private final Map<SkipReason, Long> reasons = new EnumMap<>(SkipReason.class);
+        private final Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
+        private long keys;
+
+        void add(AuditRecord a) {
+            keys++;
+            statuses.merge(a.result().status(), 1L, Long::sum);
+            if (a.result().reason() != null) {
+                reasons.merge(a.result().reason(), 1L, Long::sum);
+            }
+            verdicts.merge(a.verdict(), 1L, Long::sum);
+        }
+
+        Summary summary() {
+            long durationMs = keys == 0 ? 0 : Math.max(0, lastMs - firstMs);
+            return new Summary(run, keys, statuses, reasons, verdicts, durationMs);
+        }
     }
 
     @Override
@@ -132,7 +152,8 @@ public final class RunTally implements AutoCloseable {
         }
     }
 
-    private record Entry(byte[] key, long atMs, long seq, AuditRecord record) {
+    /** A record and, once read back from disk or when given, the bytes it is written as. */
+    private record Entry(byte[] key, long atMs, long seq, AuditRecord record, byte[] json) {
     }
 
     private void spill() {
@@ -144,7 +165,7 @@ public final class RunTally implements AutoCloseable {
             Path file = dir.resolve("run-" + spills.size());
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
                 for (Entry e : buffer) {
-                    byte[] json = Json.encode(e.record());
+                    byte[] json = e.json() != null ? e.json() : Json.encode(e.record());
                     out.writeInt(e.key().length);
                     out.write(e.key());
                     out.writeLong(e.atMs());
@@ -174,6 +195,10 @@ public final class RunTally implements AutoCloseable {
                 heads.add(new Head(s.next(), s));
             }
         }
+        Counts counts = new Counts();
+        if (heads.isEmpty()) {
+            summary = counts.summary();
+        }
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
@@ -193,12 +218,25 @@ public final class RunTally implements AutoCloseable {
                         heads.add(new Head(h.source.next(), h.source));
                     }
                 } while (!heads.isEmpty() && Arrays.equals(heads.peek().entry.key(), last.key()));
-                return last.record();
+                AuditRecord a = last.record() != null ? last.record() : decode(last.json());
+                counts.add(a);
+                if (heads.isEmpty()) {
+                    summary = counts.summary();
+                }
+                return a;
             }
         };
     }
 
     private record Head(Entry entry, Iterator<Entry> source) {
+    }
+
+    private static AuditRecord decode(byte[] json) {
+        try {
+            return Json.decodeAudit(json);
+        } catch (BadRecordException e) {
+            throw new IllegalStateException("a spilled verdict does not read back: " + e.getMessage(), e);
+        }
     }
 
     /** A spill file read back entry by entry, closing itself at the end. */
@@ -223,16 +261,14 @@ public final class RunTally implements AutoCloseable {
                 long seq = in.readLong();
                 byte[] json = new byte[in.readInt()];
                 in.readFully(json);
-                next = new Entry(key, atMs, seq, Json.decodeAudit(json));
+                // decoded only if it turns out to be its key's latest
+                next = new Entry(key, atMs, seq, null, json);
             } catch (EOFException e) {
                 next = null;
                 close();
             } catch (IOException e) {
                 close();
                 throw new UncheckedIOException(e);
-            } catch (BadRecordException e) {
-                close();
-                throw new IllegalStateException("a spilled verdict does not read back: " + e.getMessage(), e);
             }
         }
 
