@@ -106,36 +106,36 @@ public final class Json {
     // ---- results -------------------------------------------------------------------------
 
     public static byte[] encode(KeyResult r) {
-        ObjectNode n = header("result", r.run());
-        result(n, r);
-        return bytes(n);
+        Out o = new Out("result", r.run());
+        result(o, r);
+        return o.done();
     }
 
     public static KeyResult decodeResult(byte[] data) throws BadRecordException {
-        return result(parse(data, "result"));
+        return result(Flat.parse(MAPPER.getFactory(), data, "result"));
     }
 
     // ---- audit ---------------------------------------------------------------------------
 
     public static byte[] encode(AuditRecord a) {
-        ObjectNode n = header("audit", a.result().run());
-        result(n, a.result());
-        n.put("verdict", a.verdict().wire());
-        text(n, "kind", a.kind() == null ? null : a.kind().wire());
-        text(n, "detail", a.detail());
-        n.put("time", Instant.ofEpochMilli(a.atMs()).toString());
-        n.put("verified_at_ms", a.atMs());
-        text(n, "offset", a.resultOffset());
-        return bytes(n);
+        Out o = new Out("audit", a.result().run());
+        result(o, a.result());
+        o.text("verdict", a.verdict().wire());
+        o.text("kind", a.kind() == null ? null : a.kind().wire());
+        o.text("detail", a.detail());
+        o.text("time", Instant.ofEpochMilli(a.atMs()).toString());
+        o.num("verified_at_ms", a.atMs());
+        o.text("offset", a.resultOffset());
+        return o.done();
     }
 
     public static AuditRecord decodeAudit(byte[] data) throws BadRecordException {
-        JsonNode n = parse(data, "audit");
+        Flat n = Flat.parse(MAPPER.getFactory(), data, "audit");
         try {
-            String kind = opt(n, "kind");
-            return new AuditRecord(result(n), Verdict.of(req(n, "verdict")),
-                    kind == null ? null : MismatchKind.of(kind), opt(n, "detail"),
-                    n.path("verified_at_ms").asLong(), opt(n, "offset"));
+            String kind = n.opt("kind");
+            return new AuditRecord(result(n), Verdict.of(n.req("verdict")),
+                    kind == null ? null : MismatchKind.of(kind), n.opt("detail"),
+                    n.asLong("verified_at_ms", 0), n.opt("offset"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad audit record: " + e.getMessage());
         }
@@ -291,52 +291,110 @@ public final class Json {
 
     // ---- shared pieces -------------------------------------------------------------------
 
-    private static void result(ObjectNode n, KeyResult r) {
-        text(n, "actor", r.actor());
-        n.put("mode", r.mode().wire());
-        text(n, "workspace", r.workspace());
-        key(n, "key", r.key());
+    private static void result(Out o, KeyResult r) {
+        o.text("actor", r.actor());
+        o.text("mode", r.mode().wire());
+        o.text("workspace", r.workspace());
+        o.key("key", r.key());
         if (r.targetKey() != null) {
-            key(n, "target_key", r.targetKey());
+            o.key("target_key", r.targetKey());
         }
-        text(n, "type", r.type() == null ? null : r.type().wire());
-        side(n, "source", r.source());
-        side(n, "target", r.target());
-        n.put("read_at_ms", r.readAtMs());
-        n.put("status", r.status().wire());
-        text(n, "reason", r.reason() == null ? null : r.reason().wire());
-        text(n, "message", r.message());
-        n.put("at_ms", r.atMs());
-        text(n, "key_offset", r.keyOffset());
+        o.text("type", r.type() == null ? null : r.type().wire());
+        side(o, "source", r.source());
+        side(o, "target", r.target());
+        o.num("read_at_ms", r.readAtMs());
+        o.text("status", r.status().wire());
+        o.text("reason", r.reason() == null ? null : r.reason().wire());
+        o.text("message", r.message());
+        o.num("at_ms", r.atMs());
+        o.text("key_offset", r.keyOffset());
     }
 
-    private static KeyResult result(JsonNode n) throws BadRecordException {
+    private static KeyResult result(Flat n) throws BadRecordException {
         try {
-            String reason = opt(n, "reason");
-            RedisKey target = n.has("target_key") || n.has("target_key_b64") ? reqKey(n, "target_key") : null;
-            return new KeyResult(req(n, "run"), opt(n, "actor"), Mode.of(req(n, "mode")), opt(n, "workspace"),
-                    reqKey(n, "key"), target, side(n, "source"), side(n, "target"), n.path("read_at_ms").asLong(),
-                    Status.of(req(n, "status")), reason == null ? null : SkipReason.of(reason), opt(n, "message"),
-                    n.path("at_ms").asLong(), opt(n, "key_offset"));
+            String reason = n.opt("reason");
+            RedisKey target = n.has("target_key") || n.has("target_key_b64") ? n.reqKey("target_key") : null;
+            return new KeyResult(n.req("run"), n.opt("actor"), Mode.of(n.req("mode")), n.opt("workspace"),
+                    n.reqKey("key"), target, side(n, "source"), side(n, "target"), n.asLong("read_at_ms", 0),
+                    Status.of(n.req("status")), reason == null ? null : SkipReason.of(reason), n.opt("message"),
+                    n.asLong("at_ms", 0), n.opt("key_offset"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad result record: " + e.getMessage());
         }
     }
 
-    private static void side(ObjectNode n, String prefix, Side s) {
-        text(n, prefix + "_type", s.type() == null ? null : s.type().wire());
-        n.put(prefix + "_size", s.size());
-        text(n, prefix + "_sha256", s.sha256());
-        n.put(prefix + "_ttl_ms", s.ttlMs());
+    private static void side(Out o, String prefix, Side s) {
+        o.text(prefix + "_type", s.type() == null ? null : s.type().wire());
+        o.num(prefix + "_size", s.size());
+        o.text(prefix + "_sha256", s.sha256());
+        o.num(prefix + "_ttl_ms", s.ttlMs());
     }
 
-    private static Side side(JsonNode n, String prefix) {
-        String type = opt(n, prefix + "_type");
+    private static Side side(Flat n, String prefix) {
+        String type = n.opt(prefix + "_type");
         if (type == null) {
             return Side.ABSENT;
         }
-        return new Side(KeyType.of(type), n.path(prefix + "_size").asLong(-1), opt(n, prefix + "_sha256"),
-                n.path(prefix + "_ttl_ms").asLong(-2));
+        return new Side(KeyType.of(type), n.asLong(prefix + "_size", -1), n.opt(prefix + "_sha256"),
+                n.asLong(prefix + "_ttl_ms", -2));
+    }
+
+    /**
+     * A flat record written straight to bytes, fields in the order given — what a tree would
+     * write, without building the tree: results and verdicts are written for every key.
+     */
+    private static final class Out {
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(768);
+        private final com.fasterxml.jackson.core.JsonGenerator g;
+
+        Out(String kind, String run) {
+            try {
+                g = MAPPER.getFactory().createGenerator(bytes);
+                g.writeStartObject();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            num("v", VERSION);
+            text("record", kind);
+            text("run", run);
+        }
+
+        /** A text field; left out when null. */
+        void text(String field, String value) {
+            if (value != null) {
+                try {
+                    g.writeStringField(field, value);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        }
+
+        void num(String field, long value) {
+            try {
+                g.writeNumberField(field, value);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        /** As {@code Json.key}: the bytes in base64 too when they are not UTF-8. */
+        void key(String field, RedisKey key) {
+            if (!key.isUtf8()) {
+                text(field + "_b64", Base64.getEncoder().encodeToString(key.unsafeBytes()));
+            }
+            text(field, key.display());
+        }
+
+        byte[] done() {
+            try {
+                g.writeEndObject();
+                g.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return bytes.toByteArray();
+        }
     }
 
     private static ObjectNode header(String kind, String run) {

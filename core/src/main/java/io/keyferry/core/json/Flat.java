@@ -1,0 +1,133 @@
+package io.keyferry.core.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.keyferry.core.model.RedisKey;
+
+import java.io.IOException;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A record whose fields are all top-level scalars (results, verdicts), read with a streaming
+ * parser into a plain map instead of a tree: every key's result and verdict are decoded, so this
+ * is on the hot path. The accessors read fields as {@link Json}'s tree-based ones do.
+ */
+final class Flat {
+    /** What a nested object or array reads as: Jackson's {@code asText()} of a container. */
+    private static final Object CONTAINER = new Object();
+    private static final Object NULL = new Object();
+
+    private final Map<String, Object> fields;
+
+    private Flat(Map<String, Object> fields) {
+        this.fields = fields;
+    }
+
+    /** Parses and checks it is a record of {@code kind}, with the same errors as {@code Json.parse}. */
+    static Flat parse(JsonFactory factory, byte[] data, String kind) throws BadRecordException {
+        if (data == null || data.length == 0) {
+            throw new BadRecordException("empty record");
+        }
+        Map<String, Object> fields = new HashMap<>(48);
+        try (JsonParser p = factory.createParser(data)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new BadRecordException("not JSON");
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new BadRecordException("not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                Object value = switch (v) {
+                    case VALUE_STRING -> p.getText();
+                    case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue();
+                    case VALUE_TRUE -> Boolean.TRUE;
+                    case VALUE_FALSE -> Boolean.FALSE;
+                    case VALUE_NULL -> NULL;
+                    default -> {
+                        p.skipChildren();
+                        yield CONTAINER;
+                    }
+                };
+                fields.put(name, value);
+            }
+        } catch (IOException e) {
+            throw new BadRecordException("not JSON");
+        }
+        Flat f = new Flat(fields);
+        if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.text("record"))) {
+            throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
+        }
+        return f;
+    }
+
+    boolean has(String field) {
+        return fields.containsKey(field);
+    }
+
+    /** A string field that must be there. */
+    String req(String field) throws BadRecordException {
+        if (!(fields.get(field) instanceof String s)) {
+            throw new BadRecordException("missing '" + field + "'");
+        }
+        return s;
+    }
+
+    /** A field as text, or null when missing or null. */
+    String opt(String field) {
+        Object v = fields.get(field);
+        return v == null || v == NULL ? null : text(field);
+    }
+
+    private String text(String field) {
+        Object v = fields.get(field);
+        if (v == null || v == CONTAINER) {
+            return "";
+        }
+        if (v == NULL) {
+            return "null";
+        }
+        if (v instanceof Double d) {
+            return Double.toString(d);
+        }
+        return v.toString();
+    }
+
+    long asLong(String field, long otherwise) {
+        Object v = fields.get(field);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        if (v instanceof Boolean b) {
+            return b ? 1 : 0;
+        }
+        if (v instanceof String s) {
+            try {
+                return Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                return otherwise;
+            }
+        }
+        return otherwise;
+    }
+
+    RedisKey reqKey(String field) throws BadRecordException {
+        if (fields.get(field + "_b64") instanceof String b64) {
+            try {
+                return RedisKey.of(Base64.getDecoder().decode(b64));
+            } catch (IllegalArgumentException e) {
+                throw new BadRecordException("'" + field + "_b64' is not base64");
+            }
+        }
+        String text = req(field);
+        if (text.isEmpty()) {
+            throw new BadRecordException("'" + field + "' is empty");
+        }
+        return RedisKey.of(text);
+    }
+}
