@@ -665,7 +665,7 @@ class EndToEndIT {
         throw new AssertionError("no rdb_changes_since_last_save in INFO");
     }
 
-    private static String http(int port, String path) throws Exception {
+    static String http(int port, String path) throws Exception {
         var client = java.net.http.HttpClient.newHttpClient();
         var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + path)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
