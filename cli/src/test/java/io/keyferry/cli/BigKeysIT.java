@@ -77,12 +77,10 @@ class BigKeysIT {
         Cli.Outcome scan = Cli.run("scan --run " + run + " --match big:* --source " + source.uri() + kafkaArgs);
         assertEquals(0, scan.exitCode(), scan.toString());
 
-        ProcessBuilder pb = new ProcessBuilder(EndToEndIT.javaCommand("migrate", "--run", run, "--execute", "--actor", "it",
+        // at INFO the log says how long each key took
+        Process migrator = Cli.spawn(tmp.resolve("migrator.log"), "INFO", "migrate", "--run", run, "--execute", "--actor", "it",
                 "--source", source.uri(), "--target", target.uri(), "--bootstrap-servers", kafka.bootstrapServers(),
-                "--state-dir", tmp.resolve("state").toString()))
-                .redirectErrorStream(true).redirectOutput(tmp.resolve("migrator.log").toFile());
-        pb.environment().put("KEYFERRY_LOG_LEVEL", "INFO"); // how long each key took, in the log
-        Process migrator = pb.start();
+                "--state-dir", tmp.resolve("state").toString());
         try {
             Path report = tmp.resolve("report.csv");
             Cli.Outcome verify = Cli.run("verify --run " + run + " --until-complete --report " + report + " --source "

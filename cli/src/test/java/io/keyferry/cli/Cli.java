@@ -57,6 +57,17 @@ final class Cli {
         return out;
     }
 
+    /**
+     * A command as its own JVM (as ops start the roles), at -Xmx512m, stdout and stderr into
+     * {@code log}, logging at {@code level} (INFO, DEBUG: what the test wants to read there).
+     */
+    static Process spawn(java.nio.file.Path log, String level, String... args) throws java.io.IOException {
+        ProcessBuilder pb = new ProcessBuilder(EndToEndIT.javaCommand(args)).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().put("KEYFERRY_LOG_LEVEL", level);
+        return pb.start();
+    }
+
     static synchronized Outcome run(String line, String... more) {
         List<String> args = new ArrayList<>(words(line));
         args.addAll(Arrays.asList(more));

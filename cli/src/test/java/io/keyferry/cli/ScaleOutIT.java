@@ -82,10 +82,7 @@ class ScaleOutIT {
 
     /** A role as its own JVM (as ops start them), logging to {@code name.log}. */
     private Process start(String name, String line) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(EndToEndIT.javaCommand(Cli.words(line).toArray(new String[0])))
-                .redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile());
-        pb.environment().put("KEYFERRY_LOG_LEVEL", "INFO");
-        Process p = pb.start();
+        Process p = Cli.spawn(tmp.resolve(name + ".log"), "INFO", Cli.words(line).toArray(new String[0]));
         processes.add(p);
         return p;
     }

@@ -76,10 +76,7 @@ class SecretsIT {
 
     /** A command as its own JVM, logging at DEBUG into {@code name.log}. */
     private Process role(String name, String... args) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(EndToEndIT.javaCommand(args)).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve(name + ".log").toFile());
-        pb.environment().put("KEYFERRY_LOG_LEVEL", "DEBUG");
-        Process p = pb.start();
+        Process p = Cli.spawn(tmp.resolve(name + ".log"), "DEBUG", args);
         processes.add(p);
         return p;
     }
