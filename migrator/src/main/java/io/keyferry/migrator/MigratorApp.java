@@ -33,9 +33,10 @@ public final class MigratorApp implements AutoCloseable {
     private final Pacer pacer;
 
     /**
-     * @param rate the limiter the migrator paces itself with: set here to this replica's share of
-     *             the run's --rps (the partitions it owns over all of them), after every rebalance,
-     *             so that however many replicas run, together they stay under --rps
+     * @param rate the limiter the migrator paces itself with: set every second by a {@link Pacer}
+     *             to this replica's share of the run's --rps (of the run's waiting key pages, those
+     *             on the partitions it owns), so that however many replicas run, together they stay
+     *             at --rps
      */
     public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
                        io.keyferry.core.rate.RateLimiter rate, io.keyferry.core.metrics.Metrics metrics) {

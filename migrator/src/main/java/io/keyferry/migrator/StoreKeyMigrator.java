@@ -48,8 +48,8 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private final io.keyferry.core.rate.RateLimiter rate;
 
     /**
-     * @param rate paces the keys this replica migrates; the Streams app sets it to this replica's
-     *             share of the run's --rps
+     * @param rate paces the keys this replica migrates; the Streams app's {@link Pacer} sets it to
+     *             this replica's share of the run's --rps
      */
     public StoreKeyMigrator(MigrateConfig config, RedisStore source, RedisStore target, BackupSink backup,
                             Metrics metrics, io.keyferry.core.rate.RateLimiter rate) {
@@ -367,7 +367,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                         : target.replace(targetKey, src.value(), ttl, expected);
             }
             if (written) {
-                Side back = target.side(targetKey);
+                Side back = target.side(targetKey, target.read(targetKey), src, srcSide);
                 Status status = srcSide.sameContentAs(back) ? Status.COPIED : Status.COPY_MISMATCH;
                 LOG.debug("{} {} -> {} ({} bytes{})", status.wire(), ref.key(), targetKey, srcSide.size(),
                         expected == NOTHING ? "" : ", replaced");

@@ -220,10 +220,7 @@ public final class VerifierApp implements AutoCloseable {
                 a = judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
             } else {
                 try {
-                    Snapshot tNow = targets.get(i).join();
-                    Snapshot sNow = sources.get(i).join();
-                    Side s = source.side(r.key(), sNow);
-                    a = judge.judge(r, s, target.side(r.targetKey(), tNow, sNow, s), tNow.readAtMs(), offset);
+                    a = judge(r, targets.get(i).join(), sources.get(i).join(), offset);
                 } catch (RuntimeException e) {
                     a = verify(r, offset, stop);
                     if (a == null) {
@@ -234,6 +231,12 @@ public final class VerifierApp implements AutoCloseable {
             out.add(a);
         }
         return out;
+    }
+
+    /** The verdict from a look at each side; a target holding exactly the source's bytes is not hashed again. */
+    private AuditRecord judge(KeyResult r, Snapshot tNow, Snapshot sNow, String offset) {
+        Side s = source.side(r.key(), sNow);
+        return judge.judge(r, s, target.side(r.targetKey(), tNow, sNow, s), tNow.readAtMs(), offset);
     }
 
     private AuditRecord verify(KeyResult r, String offset, BooleanSupplier stop) throws InterruptedException {
@@ -247,7 +250,7 @@ public final class VerifierApp implements AutoCloseable {
                 // must be compared as of the moment they were read.
                 Snapshot tNow = target.read(r.targetKey());
                 Snapshot sNow = source.read(r.key());
-                return judge.judge(r, source.side(r.key(), sNow), target.side(r.targetKey(), tNow), tNow.readAtMs(), offset);
+                return judge(r, tNow, sNow, offset);
             } catch (RuntimeException e) {
                 // keys appear in logs only at DEBUG: they can be personal data
                 LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
