@@ -46,9 +46,22 @@ public final class ProgressTopic {
             }
             return;
         }
+        RunStart recorded = start.from(ends(Topics.RESULTS), ends(Topics.AUDIT));
         try (var producer = clients.producer("keyferry-run-" + start.run())) {
             byte[] key = RunStart.recordKey(start.run()).getBytes(StandardCharsets.UTF_8);
-            Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(start))));
+            Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(recorded))));
+        }
+    }
+
+    /** Where each partition of topic {@code name} ends now (its high watermark). */
+    private Map<Integer, Long> ends(String name) {
+        String t = clients.topic(name);
+        try (var c = clients.consumer(null, "keyferry-run-start")) {
+            Map<Integer, Long> out = new HashMap<>();
+            var tps = c.partitionsFor(t, java.time.Duration.ofSeconds(30)).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(t, p.partition())).toList();
+            c.endOffsets(tps, java.time.Duration.ofSeconds(30)).forEach((tp, o) -> out.put(tp.partition(), o));
+            return out;
         }
     }
 
@@ -64,7 +77,8 @@ public final class ProgressTopic {
             }
             try {
                 if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
-                    start[0] = Json.decodeRunStart(r.value());
+                    RunStart s = Json.decodeRunStart(r.value());
+                    start[0] = start[0] == null ? s : start[0].earliest(s);
                 } else {
                     ScanProgress p = Json.decodeProgress(r.value());
                     latest.put(p.scanner(), p);

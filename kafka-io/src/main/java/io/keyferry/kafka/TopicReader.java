@@ -26,12 +26,27 @@ public final class TopicReader {
     /** As {@link #readAll}; with {@code follow}, goes on with new records until {@code stop} says so. */
     public static void read(KafkaClients clients, String name, Consumer<ConsumerRecord<byte[], byte[]>> sink,
                             boolean follow, BooleanSupplier stop) {
+        read(clients, name, Map.of(), sink, follow, stop);
+    }
+
+    /**
+     * As {@link #read}, from offset {@code from.get(partition)} on the partitions it names (one
+     * run's records begin there) and from the start on the others.
+     */
+    public static void read(KafkaClients clients, String name, Map<Integer, Long> from,
+                            Consumer<ConsumerRecord<byte[], byte[]>> sink, boolean follow, BooleanSupplier stop) {
         String topic = clients.topic(name);
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
             List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(tps);
             c.seekToBeginning(tps);
+            for (TopicPartition tp : tps) {
+                Long offset = from.get(tp.partition());
+                if (offset != null) {
+                    c.seek(tp, offset); // below the log's start (retention), the consumer resets to it
+                }
+            }
             Map<TopicPartition, Long> end = c.endOffsets(tps);
             while (!stop.getAsBoolean() && (follow || tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)))) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {

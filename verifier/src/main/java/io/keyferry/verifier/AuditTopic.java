@@ -18,10 +18,16 @@ public final class AuditTopic {
         this.clients = clients;
     }
 
+    /** Where the run's audit records begin on each partition, as recorded when it started. */
+    private java.util.Map<Integer, Long> from(String run) {
+        return new io.keyferry.kafka.ProgressTopic(clients).start(run)
+                .map(io.keyferry.core.model.RunStart::auditFrom).orElse(java.util.Map.of());
+    }
+
     /** Every committed audit record of {@code run}, from the start of the topic to its current end. */
     public RunTally tally(String run) {
         RunTally tally = new RunTally(run);
-        TopicReader.read(clients, Topics.AUDIT, r -> {
+        TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
             }
@@ -39,16 +45,12 @@ public final class AuditTopic {
     }
 
     /**
-     * Every audit record of {@code run} from the start; with {@code follow}, goes on delivering new
-     * ones as they are committed until {@code stop} says so.
-     */
-    /**
      * The run's audit trail as readable lines, in topic order: verdicts and rollback records
      * ({@code mismatchesOnly}: only mismatch verdicts).
      */
     public void lines(String run, boolean mismatchesOnly, Consumer<String> sink, boolean follow,
                       java.util.function.BooleanSupplier stop) {
-        TopicReader.read(clients, Topics.AUDIT, r -> {
+        TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
             }
@@ -69,8 +71,12 @@ public final class AuditTopic {
         }, follow, stop);
     }
 
+    /**
+     * Every audit record of {@code run} from its start; with {@code follow}, goes on delivering new
+     * ones as they are committed until {@code stop} says so.
+     */
     public void forEach(String run, Consumer<AuditRecord> sink, boolean follow, java.util.function.BooleanSupplier stop) {
-        TopicReader.read(clients, Topics.AUDIT, r -> {
+        TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
             }

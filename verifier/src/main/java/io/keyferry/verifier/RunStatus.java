@@ -38,7 +38,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
 
         Set<RedisKey> processedKeys = new HashSet<>();
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
-        TopicReader.readAll(clients, Topics.RESULTS, rec -> {
+        TopicReader.read(clients, Topics.RESULTS, resultsFrom(clients, run), rec -> {
             if (!run.equals(Json.runOf(rec.value()))) {
                 return;
             }
@@ -50,7 +50,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
             } catch (BadRecordException e) {
                 // not ours to count
             }
-        });
+        }, false, () -> false);
         long mismatches;
         long verified;
         try (RunTally tally = new AuditTopic(clients).tally(run)) {
@@ -78,18 +78,26 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
      * with its latest status and verdict, or {@code pending} / {@code unverified} where the
      * migrator or the verifier has not got to it yet.
      */
+    /** Where the run's results begin on each partition, as recorded when it started. */
+    static Map<Integer, Long> resultsFrom(KafkaClients clients, String run) {
+        return new io.keyferry.kafka.ProgressTopic(clients).start(run)
+                .map(io.keyferry.core.model.RunStart::resultsFrom).orElse(Map.of());
+    }
+
     public static List<String> perKey(KafkaClients clients, String run) {
         java.util.TreeMap<RedisKey, String[]> keys = new java.util.TreeMap<>();
         TopicReader.readAll(clients, Topics.KEYS, rec -> {
             if (run.equals(Json.runOf(rec.value()))) {
                 try {
-                    keys.putIfAbsent(Json.decodeKeyRef(rec.value()).key(), new String[] {"pending", "-", "0"});
+                    for (var ref : Json.decodeKeyRefs(rec.value())) {
+                        keys.putIfAbsent(ref.key(), new String[] {"pending", "-", "0"});
+                    }
                 } catch (BadRecordException e) {
                     // a dead letter, not a key of the run
                 }
             }
         });
-        TopicReader.readAll(clients, Topics.RESULTS, rec -> {
+        TopicReader.read(clients, Topics.RESULTS, resultsFrom(clients, run), rec -> {
             if (run.equals(Json.runOf(rec.value()))) {
                 try {
                     KeyResult r = Json.decodeResult(rec.value());
@@ -103,7 +111,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                     // not ours
                 }
             }
-        });
+        }, false, () -> false);
         try (RunTally tally = new AuditTopic(clients).tally(run)) {
             for (var a : tally.records()) {
                 String[] state = keys.get(a.result().key());

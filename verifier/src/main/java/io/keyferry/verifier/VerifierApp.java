@@ -21,7 +21,6 @@ import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.Snapshot;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -46,7 +45,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class VerifierApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(VerifierApp.class);
-    private static final long COMPLETION_CHECK_MS = 500;
 
     private final VerifyConfig config;
     private final KafkaClients clients;
@@ -90,16 +88,19 @@ public final class VerifierApp implements AutoCloseable {
      */
     public boolean run(BooleanSupplier stop, boolean untilComplete) throws Exception {
         producer.initTransactions();
-        consumer.subscribe(List.of(clients.topic(Topics.RESULTS)));
+        RunStart start = awaitStart(stop);
+        if (start == null) {
+            return false;
+        }
+        policy = start.onConflict();
+        consumer.subscribe(List.of(clients.topic(Topics.RESULTS)), new StartOfRun(start.resultsFrom()));
         ScanProgress earlier = completion.scanners().get(REQUEUE);
         if (earlier != null) {
             requeueOffsets.putAll(earlier.lastOffsets());
             requeued = earlier.published();
         }
         String auditTopic = clients.topic(Topics.AUDIT);
-        long nextCheck = 0;
-        Map<TopicPartition, Long> target = null;
-        try (Admin admin = clients.admin()) {
+        try (CompletionWatch watch = untilComplete ? new CompletionWatch(completion, clients, config.run()) : null) {
             while (!stop.getAsBoolean()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
                 if (!records.isEmpty() || positionsMoved()) {
@@ -136,22 +137,19 @@ public final class VerifierApp implements AutoCloseable {
                     }
                     if (!again.isEmpty()) {
                         recordRequeue(again);
-                        target = null; // the run has more to do than when the end was taken
                     }
                     Map<TopicPartition, OffsetAndMetadata> offsets = positions();
                     producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
                     producer.commitTransaction();
                     offsets.forEach((tp, o) -> committed.put(tp, o.offset()));
+                    if (!again.isEmpty() && watch != null) {
+                        // only now are the re-queued references on the progress topic for it to see
+                        watch.invalidate();
+                    }
                 }
-                if (untilComplete && System.currentTimeMillis() >= nextCheck) {
-                    nextCheck = System.currentTimeMillis() + COMPLETION_CHECK_MS;
-                    if (target == null) {
-                        target = completion.resultsEndOnceMigrated(admin);
-                    }
-                    if (target != null && completion.verifiedUpTo(admin, target)) {
-                        LOG.info("run {} complete: {} results verified by this verifier", config.run(), verified);
-                        return true;
-                    }
+                if (watch != null && watch.complete()) {
+                    LOG.info("run {} complete: {} results verified by this verifier", config.run(), verified);
+                    return true;
                 }
             }
         }
@@ -164,9 +162,6 @@ public final class VerifierApp implements AutoCloseable {
      * keeps changing cannot keep the run open.
      */
     private boolean passAgain(KeyResult r) {
-        if (policy == null) {
-            policy = new io.keyferry.kafka.ProgressTopic(clients).start(config.run()).map(RunStart::onConflict).orElse(null);
-        }
         return policy == ConflictPolicy.REPLACE_IF_DIFFERENT && passedAgain.add(r.key());
     }
 
@@ -186,6 +181,67 @@ public final class VerifierApp implements AutoCloseable {
         producer.send(new ProducerRecord<>(clients.topic(Topics.PROGRESS),
                 ScanProgress.recordKey(config.run(), REQUEUE).getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p)));
         LOG.info("run {}: {} keys whose source changed after the copy queued for one more pass", config.run(), sends.size());
+    }
+
+    /**
+     * How the run was started, once a migrator has started it: until then there is nothing to
+     * verify, and nothing tells where the run's results begin. Null when stopped first.
+     */
+    private RunStart awaitStart(BooleanSupplier stop) throws InterruptedException {
+        var progress = new io.keyferry.kafka.ProgressTopic(clients);
+        boolean told = false;
+        while (!stop.getAsBoolean()) {
+            var start = progress.start(config.run());
+            if (start.isPresent()) {
+                return start.get();
+            }
+            if (!told) {
+                LOG.info("run {} has not been started by a migrator yet; waiting", config.run());
+                told = true;
+            }
+            Thread.sleep(1000);
+        }
+        return null;
+    }
+
+    /**
+     * A new verifier group begins where the run's results begin, not at the start of a topic that
+     * holds every earlier run (an execute run would otherwise wade through its dry run's results
+     * first); a group that has committed offsets goes on from them.
+     */
+    private final class StartOfRun implements org.apache.kafka.clients.consumer.ConsumerRebalanceListener {
+        private final Map<Integer, Long> from;
+
+        StartOfRun(Map<Integer, Long> from) {
+            this.from = from;
+        }
+
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            // offsets are committed with each transaction; nothing is pending here
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            if (from.isEmpty() || partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> done;
+            try {
+                done = consumer.committed(new java.util.HashSet<>(partitions), Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                // Committed offsets not readable yet (a dead verifier's transaction still pending):
+                // the consumer goes on from them once they are, or from the start; slower, not wrong.
+                LOG.debug("committed offsets not known yet: {}", e.getMessage());
+                return;
+            }
+            for (TopicPartition tp : partitions) {
+                Long offset = from.get(tp.partition());
+                if (offset != null && done.get(tp) == null) {
+                    consumer.seek(tp, offset);
+                }
+            }
+        }
     }
 
     public long verified() {

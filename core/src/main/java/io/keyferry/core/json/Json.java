@@ -151,8 +151,7 @@ public final class Json {
         p.cursors().forEach(cursors::put);
         n.put("published", p.published());
         n.put("done", p.done());
-        ObjectNode offsets = n.putObject("last_offsets");
-        p.lastOffsets().forEach((k, v) -> offsets.put(Integer.toString(k), v));
+        offsets(n.putObject("last_offsets"), p.lastOffsets());
         n.put("at_ms", p.atMs());
         return bytes(n);
     }
@@ -161,15 +160,7 @@ public final class Json {
         JsonNode n = parse(data, "scan");
         Map<String, String> cursors = new HashMap<>();
         n.path("cursors").fields().forEachRemaining(e -> cursors.put(e.getKey(), e.getValue().asText()));
-        Map<Integer, Long> offsets = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.path("last_offsets").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            try {
-                offsets.put(Integer.parseInt(e.getKey()), e.getValue().asLong());
-            } catch (NumberFormatException ex) {
-                throw new BadRecordException("bad partition '" + e.getKey() + "' in last_offsets");
-            }
-        }
+        Map<Integer, Long> offsets = offsets(n, "last_offsets");
         return new ScanProgress(req(n, "run"), req(n, "scanner"), opt(n, "workspace"), cursors,
                 n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong());
     }
@@ -228,7 +219,26 @@ public final class Json {
         text(n, "actor", r.actor());
         n.put("on_conflict", r.onConflict().wire());
         n.put("at_ms", r.atMs());
+        offsets(n.putObject("results_from"), r.resultsFrom());
+        offsets(n.putObject("audit_from"), r.auditFrom());
         return bytes(n);
+    }
+
+    private static void offsets(ObjectNode n, Map<Integer, Long> offsets) {
+        offsets.forEach((k, v) -> n.put(Integer.toString(k), v));
+    }
+
+    private static Map<Integer, Long> offsets(JsonNode n, String field) throws BadRecordException {
+        Map<Integer, Long> offsets = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.path(field).fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            try {
+                offsets.put(Integer.parseInt(e.getKey()), e.getValue().asLong());
+            } catch (NumberFormatException ex) {
+                throw new BadRecordException("bad partition '" + e.getKey() + "' in " + field);
+            }
+        }
+        return offsets;
     }
 
     public static RunStart decodeRunStart(byte[] data) throws BadRecordException {
@@ -236,7 +246,8 @@ public final class Json {
         try {
             String policy = opt(n, "on_conflict");
             return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"),
-                    policy == null ? ConflictPolicy.SKIP : ConflictPolicy.of(policy), n.path("at_ms").asLong());
+                    policy == null ? ConflictPolicy.SKIP : ConflictPolicy.of(policy), n.path("at_ms").asLong(),
+                    offsets(n, "results_from"), offsets(n, "audit_from"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad run record: " + e.getMessage());
         }

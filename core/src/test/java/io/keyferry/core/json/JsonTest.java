@@ -276,4 +276,29 @@ class JsonTest {
         assertNull(Json.runOf(b("{\"v\":2,\"run\":\"r\"}")));
         assertNull(Json.runOf(new byte[] {(byte) 0xff, (byte) 0xfe}));
     }
+
+    @Test
+    void aRunStartCarriesWhereTheRunsResultsAndVerdictsBegin() throws Exception {
+        var start = new io.keyferry.core.model.RunStart("run-1", Mode.EXECUTE, "ops", io.keyferry.core.model.ConflictPolicy.SKIP,
+                5, Map.of(0, 10L, 1, 20L), Map.of(0, 3L));
+        assertEquals(start, Json.decodeRunStart(Json.encode(start)));
+    }
+
+    @Test
+    void aRunStartRecordedBeforeOffsetsExistedIsReadFromTheStartOfTheTopics() throws Exception {
+        var start = Json.decodeRunStart(b("{\"v\":1,\"record\":\"run\",\"run\":\"r\",\"mode\":\"execute\",\"at_ms\":1}"));
+        assertEquals(Map.of(), start.resultsFrom());
+        assertEquals(Map.of(), start.auditFrom());
+    }
+
+    @Test
+    void twoRecordsOfOneRunStartGiveTheEarlierOffsetOfEachPartitionAndNoneWhereEitherLacksOne() {
+        var policy = io.keyferry.core.model.ConflictPolicy.SKIP;
+        var a = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 5, Map.of(0, 10L, 1, 20L), Map.of(0, 7L));
+        var b = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 6, Map.of(0, 12L, 1, 15L), Map.of());
+        var both = a.earliest(b);
+        assertEquals(Map.of(0, 10L, 1, 15L), both.resultsFrom());
+        assertEquals(Map.of(), both.auditFrom());
+        assertEquals(both, b.earliest(a));
+    }
 }
