@@ -97,6 +97,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                         : source.readAsync(key).thenApply(sn -> new DumpSnapshot(sn, null)));
             }
         }
+        source.flush();
         Step[] steps = new Step[n];
         List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
@@ -124,6 +125,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
             }
         }
+        target.flush();
         // After a write, the read-back; after a refused create or in a dry run, the target as it is.
         List<CompletableFuture<Snapshot>> looks = new ArrayList<>(Collections.nCopies(n, null));
         boolean[] written = new boolean[n];
@@ -139,6 +141,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 steps[i] = null;
             }
         }
+        target.flush();
         for (int i = 0; i < n; i++) {
             if (looks.get(i) == null || steps[i] == null) {
                 continue;

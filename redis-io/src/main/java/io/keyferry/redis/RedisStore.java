@@ -77,13 +77,24 @@ public final class RedisStore implements AutoCloseable {
     private final StatefulRedisClusterConnection<byte[], byte[]> cluster;
     /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
     private final RedisClusterAsyncCommands<byte[], byte[]> async;
+    /**
+     * A second connection, for pages of commands: it sends nothing until {@link #flush()}, so a
+     * page of a hundred keys leaves in one write instead of a hundred (each a hand-over to the
+     * connection's I/O thread and a system call, here and in Redis). One thread at a time uses it.
+     */
+    private final StatefulConnection<byte[], byte[]> pipe;
+    private final RedisClusterAsyncCommands<byte[], byte[]> pipeAsync;
     private final Chunking chunking;
     private final Chunks chunks;
 
     private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
                        RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
-                       StatefulRedisClusterConnection<byte[], byte[]> cluster, Chunking chunking) {
+                       StatefulRedisClusterConnection<byte[], byte[]> cluster, StatefulConnection<byte[], byte[]> pipe,
+                       RedisClusterAsyncCommands<byte[], byte[]> pipeAsync, Chunking chunking) {
         this.endpoint = endpoint;
+        this.pipe = pipe;
+        this.pipeAsync = pipeAsync;
+        pipe.setAutoFlushCommands(false);
         this.client = client;
         this.connection = connection;
         this.redis = redis;
@@ -129,15 +140,17 @@ public final class RedisStore implements AutoCloseable {
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
                                 .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
                 StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+                StatefulRedisClusterConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
                 LOG.debug("connected to cluster {}", endpoint.redacted());
-                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, chunking);
+                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, pipe, pipe.async(), chunking);
             }
             RedisClient c = RedisClient.create(uri);
             client = c;
             c.setOptions(RedisUris.clientOptions(endpoint));
             StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
+            StatefulRedisConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, chunking);
+            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, pipe, pipe.async(), chunking);
         } catch (RuntimeException e) {
             if (client == null) {
                 throw e;
@@ -361,8 +374,15 @@ public final class RedisStore implements AutoCloseable {
     }
 
     // ---- pipelined: sent at once, answered together --------------------------------------
-    // A caller sends the commands for a whole page of keys, then waits: one round trip instead
-    // of one per key. Each future fails on its own (a key's error is that key's, not the page's).
+    // A caller queues the commands for a whole page of keys, calls flush(), then waits: one
+    // round trip instead of one per key. Each future fails on its own (a key's error is that
+    // key's, not the page's). Nothing is sent before flush(): a caller that waits first waits
+    // until the command timeout. One thread at a time.
+
+    /** Sends what the pipelined methods below have queued. */
+    public void flush() {
+        pipe.flushCommands();
+    }
 
     /** {@link #read(RedisKey)}, sent without waiting. */
     public CompletableFuture<Snapshot> readAsync(RedisKey key) {
@@ -389,7 +409,9 @@ public final class RedisStore implements AutoCloseable {
 
     private CompletableFuture<List<Object>> evalAsync(Script script, byte[] key, byte[]... args) {
         byte[][] keys = {key};
-        return async.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+        // a script missing after a restart is sent again on the connection that flushes itself:
+        // this callback runs on an I/O thread, after the page's flush
+        return pipeAsync.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> noScript(e)
                         ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e));
@@ -397,7 +419,7 @@ public final class RedisStore implements AutoCloseable {
 
     private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
         byte[][] keys = {key};
-        return async.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+        return pipeAsync.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> noScript(e)
                         ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e));
@@ -550,6 +572,7 @@ public final class RedisStore implements AutoCloseable {
     @Override
     public void close() {
         try {
+            pipe.close();
             connection.close();
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));

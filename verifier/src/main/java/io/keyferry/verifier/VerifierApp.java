@@ -266,6 +266,8 @@ public final class VerifierApp implements AutoCloseable {
                 sources.set(i, source.readAsync(r.key()));
             }
         }
+        target.flush();
+        source.flush();
         List<AuditRecord> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             KeyResult r = results.get(i);
