@@ -64,6 +64,7 @@ public final class VerifierApp implements AutoCloseable {
     private long verified;
 
     private final Metrics metrics;
+    private final Workers workers = new Workers("keyferry-verify");
 
     public VerifierApp(VerifyConfig config, KafkaClients clients, RedisStore source, RedisStore target, Metrics metrics) {
         this.metrics = metrics;
@@ -119,15 +120,16 @@ public final class VerifierApp implements AutoCloseable {
                             LOG.warn("ignoring a record on {} at {}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
                         }
                     }
-                    List<AuditRecord> audits = verifyAll(results, ours, stop);
-                    if (audits == null) {
+                    Verdicts verdicts = verifyAll(results, ours, stop);
+                    if (verdicts == null) {
                         producer.abortTransaction();
                         return false; // stopped while waiting for Redis: nothing of this batch counts
                     }
+                    List<AuditRecord> audits = verdicts.audits();
                     for (int i = 0; i < audits.size(); i++) {
                         ConsumerRecord<byte[], byte[]> rec = ours.get(i);
                         AuditRecord a = audits.get(i);
-                        producer.send(new ProducerRecord<>(auditTopic, rec.key(), Json.encode(a)));
+                        producer.send(new ProducerRecord<>(auditTopic, rec.key(), verdicts.encoded().get(i)));
                         metrics.verdict(a);
                         verified++;
                         if (a.verdict() == Verdict.SOURCE_CHANGED && passAgain(a.result())) {
@@ -254,7 +256,7 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private List<AuditRecord> verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+    private Verdicts verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
         int n = results.size();
         List<CompletableFuture<Snapshot>> targets = new ArrayList<>(java.util.Collections.nCopies(n, null));
@@ -268,27 +270,40 @@ public final class VerifierApp implements AutoCloseable {
         }
         target.flush();
         source.flush();
-        List<AuditRecord> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            KeyResult r = results.get(i);
-            ConsumerRecord<byte[], byte[]> rec = recs.get(i);
-            String offset = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
-            AuditRecord a = null;
-            if (targets.get(i) == null) {
-                a = judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
-            } else {
+        AuditRecord[] out = new AuditRecord[n];
+        byte[][] bytes = new byte[n][];
+        // Judging (hashing, mostly) and encoding spread over the pool; a key whose reads failed is
+        // left for the retrying path below, on this thread.
+        workers.forEachChunk(n, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                KeyResult r = results.get(i);
+                ConsumerRecord<byte[], byte[]> rec = recs.get(i);
+                String offset = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
                 try {
-                    a = judge(r, targets.get(i).join(), sources.get(i).join(), offset);
+                    out[i] = targets.get(i) == null
+                            ? judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset)
+                            : judge(r, targets.get(i).join(), sources.get(i).join(), offset);
+                    bytes[i] = Json.encode(out[i]);
                 } catch (RuntimeException e) {
-                    a = verify(r, offset, stop);
-                    if (a == null) {
-                        return null;
-                    }
+                    out[i] = null;
                 }
             }
-            out.add(a);
+        });
+        for (int i = 0; i < n; i++) {
+            if (out[i] == null) {
+                ConsumerRecord<byte[], byte[]> rec = recs.get(i);
+                out[i] = verify(results.get(i), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
+                if (out[i] == null) {
+                    return null;
+                }
+                bytes[i] = Json.encode(out[i]);
+            }
         }
-        return out;
+        return new Verdicts(java.util.Arrays.asList(out), java.util.Arrays.asList(bytes));
+    }
+
+    /** A poll's verdicts and, in the same order, their audit records' bytes. */
+    private record Verdicts(List<AuditRecord> audits, List<byte[]> encoded) {
     }
 
     /** The verdict from a look at each side; a target holding exactly the source's bytes is not hashed again. */
@@ -362,7 +377,11 @@ public final class VerifierApp implements AutoCloseable {
         try {
             consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
         } finally {
-            producer.close(Duration.ofSeconds(5));
+            try {
+                producer.close(Duration.ofSeconds(5));
+            } finally {
+                workers.close();
+            }
         }
     }
 }
