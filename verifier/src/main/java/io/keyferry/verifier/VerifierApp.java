@@ -97,6 +97,7 @@ public final class VerifierApp implements AutoCloseable {
             requeued = earlier.published();
         }
         String auditTopic = clients.topic(Topics.AUDIT);
+        String dlqTopic = clients.topic(Topics.DLQ);
         long nextCheck = 0;
         Map<TopicPartition, Long> target = null;
         try (Admin admin = clients.admin()) {
@@ -108,14 +109,23 @@ public final class VerifierApp implements AutoCloseable {
                     List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
                     List<KeyResult> results = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
-                        if (rec.value() == null || !config.run().equals(Json.runOf(rec.value()))) {
+                        if (rec.value() == null) {
                             continue;
+                        }
+                        String run = Json.runOf(rec.value());
+                        if (run != null && !config.run().equals(run)) {
+                            continue; // another run's: its own verifier judges it
                         }
                         try {
                             results.add(Json.decodeResult(rec.value()));
                             ours.add(rec);
                         } catch (BadRecordException e) {
-                            LOG.warn("ignoring a record on {} at {}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
+                            // A record of this run, or of no run, that is not a result: nobody will
+                            // judge it, so it goes to the DLQ with its reason, in this transaction.
+                            String from = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
+                            LOG.warn("a record on {} is not a result ({}); sent to the DLQ", from, e.getMessage());
+                            producer.send(new ProducerRecord<>(dlqTopic, rec.key(), Json.encodeDeadLetter(e.getMessage(), from)));
+                            metrics.deadLetter();
                         }
                     }
                     List<AuditRecord> audits = verifyAll(results, ours, stop);
