@@ -15,7 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -88,12 +87,7 @@ public final class MigratorTopology {
         }
 
         private static byte[] deadLetter(String reason, String offset) {
-            var n = Json.reportNode();
-            n.put("v", Json.VERSION);
-            n.put("record", "dead_letter");
-            n.put("reason", reason);
-            n.put("from", offset);
-            return n.toString().getBytes(StandardCharsets.UTF_8);
+            return Json.encodeDeadLetter(reason, offset);
         }
     }
 }

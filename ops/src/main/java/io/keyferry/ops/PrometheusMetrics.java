@@ -70,7 +70,7 @@ public final class PrometheusMetrics implements Metrics {
     /** Dead letters have no workspace: the record they came from could not be read. */
     @Override
     public void deadLetter() {
-        Counter.builder("keyferry_dead_letters").description("Records on the keys topic that are not key references, sent to <prefix>.dlq")
+        Counter.builder("keyferry_dead_letters").description("Records on the keys or results topic that are not key references or results, sent to <prefix>.dlq")
                 .tag("workspace", NONE).register(registry).increment();
     }
 

@@ -9,9 +9,13 @@ import io.keyferry.kafka.TopicReader;
 import io.keyferry.kafka.Topics;
 
 import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Reads a run's audit trail back: the source of reports and summaries, whoever wrote it and when. */
 public final class AuditTopic {
+    private static final Logger LOG = LoggerFactory.getLogger(AuditTopic.class);
     private final KafkaClients clients;
 
     public AuditTopic(KafkaClients clients) {
@@ -27,16 +31,18 @@ public final class AuditTopic {
     /** Every committed audit record of {@code run}, from the start of the topic to its current end. */
     public RunTally tally(String run) {
         RunTally tally = new RunTally(run);
+        Skipped skipped = new Skipped(run);
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
-            if (!run.equals(Json.runOf(r.value()))) {
+            if (!skipped.mayBeOurs(r)) {
                 return;
             }
             try {
                 tally.add(Json.decodeAudit(r.value()), r.value());
             } catch (BadRecordException e) {
-                // not ours; the audit trail is read, never judged, here
+                skipped.add(r, e);
             }
         }, false, () -> false);
+        skipped.log();
         return tally;
     }
 
@@ -50,8 +56,9 @@ public final class AuditTopic {
      */
     public void lines(String run, boolean mismatchesOnly, Consumer<String> sink, boolean follow,
                       java.util.function.BooleanSupplier stop) {
+        Skipped skipped = new Skipped(run);
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
-            if (!run.equals(Json.runOf(r.value()))) {
+            if (!skipped.mayBeOurs(r)) {
                 return;
             }
             try {
@@ -66,9 +73,10 @@ public final class AuditTopic {
                     sink.accept(io.keyferry.core.report.AuditLine.format(a));
                 }
             } catch (BadRecordException e) {
-                // not ours
+                skipped.add(r, e);
             }
         }, follow, stop);
+        skipped.log();
     }
 
     /**
@@ -76,15 +84,53 @@ public final class AuditTopic {
      * ones as they are committed until {@code stop} says so.
      */
     public void forEach(String run, Consumer<AuditRecord> sink, boolean follow, java.util.function.BooleanSupplier stop) {
+        Skipped skipped = new Skipped(run);
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
-            if (!run.equals(Json.runOf(r.value()))) {
+            if (!skipped.mayBeOurs(r)) {
                 return;
             }
             try {
                 sink.accept(Json.decodeAudit(r.value()));
             } catch (BadRecordException e) {
-                // not ours; the audit trail is read, never judged, here
+                skipped.add(r, e);
             }
         }, follow, stop);
+        skipped.log();
+    }
+
+    /**
+     * Records passed over while reading the trail: those of the run (or of no run at all) that
+     * are not verdicts. They are counted and named once, by offset and reason, never by content;
+     * other runs' records are theirs and not counted.
+     */
+    private static final class Skipped {
+        private final String run;
+        private long count;
+        private String first;
+
+        Skipped(String run) {
+            this.run = run;
+        }
+
+        boolean mayBeOurs(ConsumerRecord<byte[], byte[]> r) {
+            String of = Json.runOf(r.value());
+            return of == null || of.equals(run);
+        }
+
+        void add(ConsumerRecord<byte[], byte[]> r, BadRecordException e) {
+            if ("rollback".equals(Json.kindOf(r.value()))) {
+                return; // a rollback's record, on the trail by design
+            }
+            if (count++ == 0) {
+                first = r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + e.getMessage();
+            }
+        }
+
+        void log() {
+            if (count > 0) {
+                LOG.warn("{} records on the audit topic are not verdicts of run {} and were passed over (the first at {})",
+                        count, run, first);
+            }
+        }
     }
 }

@@ -101,6 +101,7 @@ public final class VerifierApp implements AutoCloseable {
             requeued = earlier.published();
         }
         String auditTopic = clients.topic(Topics.AUDIT);
+        String dlqTopic = clients.topic(Topics.DLQ);
         try (CompletionWatch watch = untilComplete ? new CompletionWatch(completion, clients, config.run()) : null) {
             while (!stop.getAsBoolean()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
@@ -110,14 +111,23 @@ public final class VerifierApp implements AutoCloseable {
                     List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
                     List<KeyResult> results = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
-                        if (rec.value() == null || !config.run().equals(Json.runOf(rec.value()))) {
+                        if (rec.value() == null) {
                             continue;
+                        }
+                        String run = Json.runOf(rec.value());
+                        if (run != null && !config.run().equals(run)) {
+                            continue; // another run's: its own verifier judges it
                         }
                         try {
                             results.add(Json.decodeResult(rec.value()));
                             ours.add(rec);
                         } catch (BadRecordException e) {
-                            LOG.warn("ignoring a record on {} at {}@{}: {}", rec.topic(), rec.partition(), rec.offset(), e.getMessage());
+                            // A record of this run, or of no run, that is not a result: nobody will
+                            // judge it, so it goes to the DLQ with its reason, in this transaction.
+                            String from = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
+                            LOG.warn("a record on {} is not a result ({}); sent to the DLQ", from, e.getMessage());
+                            producer.send(new ProducerRecord<>(dlqTopic, rec.key(), Json.encodeDeadLetter(e.getMessage(), from)));
+                            metrics.deadLetter();
                         }
                     }
                     Verdicts verdicts = verifyAll(results, ours, stop);

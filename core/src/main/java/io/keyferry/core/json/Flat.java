@@ -118,11 +118,16 @@ final class Flat {
 
     RedisKey reqKey(String field) throws BadRecordException {
         if (fields.get(field + "_b64") instanceof String b64) {
+            byte[] k;
             try {
-                return RedisKey.of(Base64.getDecoder().decode(b64));
+                k = Base64.getDecoder().decode(b64);
             } catch (IllegalArgumentException e) {
                 throw new BadRecordException("'" + field + "_b64' is not base64");
             }
+            if (k.length == 0) {
+                throw new BadRecordException("'" + field + "_b64' is empty");
+            }
+            return RedisKey.of(k);
         }
         String text = req(field);
         if (text.isEmpty()) {

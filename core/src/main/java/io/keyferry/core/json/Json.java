@@ -158,6 +158,12 @@ public final class Json {
 
     public static ScanProgress decodeProgress(byte[] data) throws BadRecordException {
         JsonNode n = parse(data, "scan");
+        // A checkpoint without these is not one a scanner wrote; taken as one, a scanner that
+        // never said "done" would hold the run's completion open for good.
+        if (!n.path("done").isBoolean() || !n.path("published").canConvertToLong()
+                || !n.path("cursors").isObject() || !n.path("last_offsets").isObject()) {
+            throw new BadRecordException("a scan record without done, published, cursors and last_offsets");
+        }
         Map<String, String> cursors = new HashMap<>();
         n.path("cursors").fields().forEachRemaining(e -> cursors.put(e.getKey(), e.getValue().asText()));
         Map<Integer, Long> offsets = offsets(n, "last_offsets");
@@ -205,6 +211,19 @@ public final class Json {
         JsonNode n = parse(data, "rollback");
         return new RollbackRecord(req(n, "run"), opt(n, "actor"), reqKey(n, "target_key"), req(n, "action"),
                 n.path("done").asBoolean(), n.path("at_ms").asLong());
+    }
+
+    /**
+     * A record a role could not read, for {@code <prefix>.dlq}: why, and where it came from
+     * ({@code topic/partition@offset}); never the record's bytes, which may hold values.
+     */
+    public static byte[] encodeDeadLetter(String reason, String from) {
+        ObjectNode n = MAPPER.createObjectNode();
+        n.put("v", VERSION);
+        n.put("record", "dead_letter");
+        n.put("reason", reason);
+        n.put("from", from);
+        return bytes(n);
     }
 
     /** The {@code record} kind of one of our records ("audit", "rollback", ...), or null. */
@@ -325,9 +344,14 @@ public final class Json {
         try {
             String reason = n.opt("reason");
             RedisKey target = n.has("target_key") || n.has("target_key_b64") ? n.reqKey("target_key") : null;
+            Status status = Status.of(n.req("status"));
+            // these claim something of the target key: without one, nothing could be verified
+            if (target == null && (status == Status.COPIED || status == Status.ALREADY_MATCH || status == Status.COPY_MISMATCH)) {
+                throw new BadRecordException("a " + status.wire() + " result without 'target_key'");
+            }
             return new KeyResult(n.req("run"), n.opt("actor"), Mode.of(n.req("mode")), n.opt("workspace"),
                     n.reqKey("key"), target, side(n, "source"), side(n, "target"), n.asLong("read_at_ms", 0),
-                    Status.of(n.req("status")), reason == null ? null : SkipReason.of(reason), n.opt("message"),
+                    status, reason == null ? null : SkipReason.of(reason), n.opt("message"),
                     n.asLong("at_ms", 0), n.opt("key_offset"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad result record: " + e.getMessage());
@@ -428,11 +452,16 @@ public final class Json {
     private static RedisKey reqKey(JsonNode n, String field) throws BadRecordException {
         JsonNode b64 = n.get(field + "_b64");
         if (b64 != null && b64.isTextual()) {
+            byte[] k;
             try {
-                return RedisKey.of(Base64.getDecoder().decode(b64.asText()));
+                k = Base64.getDecoder().decode(b64.asText());
             } catch (IllegalArgumentException e) {
                 throw new BadRecordException("'" + field + "_b64' is not base64");
             }
+            if (k.length == 0) {
+                throw new BadRecordException("'" + field + "_b64' is empty");
+            }
+            return RedisKey.of(k);
         }
         String text = req(n, field);
         if (text.isEmpty()) {

@@ -19,7 +19,7 @@ public interface Metrics {
     default void key(KeyResult result, long nanos) {
     }
 
-    /** A record on the keys topic that is not a key reference, sent to the dead-letter topic. */
+    /** A record on the keys or results topic that cannot be read as one, sent to the dead-letter topic. */
     default void deadLetter() {
     }
 

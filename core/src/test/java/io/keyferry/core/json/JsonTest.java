@@ -187,6 +187,29 @@ class JsonTest {
     }
 
     @Test
+    void aScanRecordMissingItsStateIsABadRecordNotAScannerThatNeverEnds() {
+        String head = "{\"v\":1,\"record\":\"scan\",\"run\":\"r\",\"scanner\":\"ghost\"";
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress((head + "}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress((head
+                + ",\"done\":\"yes\",\"published\":1,\"cursors\":{},\"last_offsets\":{}}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress((head
+                + ",\"done\":false,\"published\":1,\"cursors\":[],\"last_offsets\":{}}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeProgress((head
+                + ",\"done\":false,\"published\":1,\"cursors\":{},\"last_offsets\":{\"zero\":1}}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aResultWithAnEmptyKeyOrACopyWithoutATargetKeyIsABadRecord() {
+        String head = "{\"v\":1,\"record\":\"result\",\"run\":\"r\",\"mode\":\"execute\",";
+        assertThrows(BadRecordException.class, () -> Json.decodeResult((head
+                + "\"key_b64\":\"\",\"key\":\"\",\"target_key\":\"t\",\"status\":\"copied\"}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeResult((head
+                + "\"key\":\"k\",\"status\":\"copied\"}").getBytes(StandardCharsets.UTF_8)));
+        assertThrows(BadRecordException.class, () -> Json.decodeAudit(("{\"v\":1,\"record\":\"audit\",\"run\":\"r\","
+                + "\"mode\":\"execute\",\"key\":\"k\",\"status\":\"already_match\",\"verdict\":\"match\"}").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void emptyBytesAreABadRecord() {
         assertThrows(BadRecordException.class, () -> Json.decodeKeyRef(new byte[0]));
         assertThrows(BadRecordException.class, () -> Json.decodeResult(new byte[0]));

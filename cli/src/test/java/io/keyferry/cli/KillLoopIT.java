@@ -1,0 +1,156 @@
+package io.keyferry.cli;
+
+import io.keyferry.testsupport.Await;
+import io.keyferry.testsupport.TestKafka;
+import io.keyferry.testsupport.TestRedis;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each role killed with SIGKILL at random moments, {@value #KILLS} times in a row, and started
+ * again with the same --run each time: the scanner, one of two migrator replicas, the verifier,
+ * and the all-in-one {@code run} with its embedded broker. Each test ends with the whole target
+ * compared with the source key by key, and one report line (one final verdict) per key.
+ */
+class KillLoopIT {
+    private static final int KILLS = 3;
+    private static TestKafka kafka;
+    private static int runs;
+
+    private TestRedis source;
+    private TestRedis target;
+    private FaultJob job;
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = TestKafka.start();
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
+
+    @BeforeEach
+    void start() {
+        source = TestRedis.start();
+        target = TestRedis.start();
+    }
+
+    @AfterEach
+    void stop() throws InterruptedException {
+        if (job != null) {
+            job.close();
+        }
+        source.close();
+        target.close();
+    }
+
+    private static String newRun() {
+        return "kill-" + ProcessHandle.current().pid() + "-" + (++runs);
+    }
+
+    private String kafkaArgs() {
+        return " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state");
+    }
+
+    private Process migrator(String name, String run, String more) {
+        return job.spawn(name, "migrate --run " + run + " --execute --actor it " + job.endpoints() + kafkaArgs() + " " + more);
+    }
+
+    /** Results the verifier group has committed verdicts for, over all partitions. */
+    private static long verified(String run) {
+        try (var admin = kafka.admin()) {
+            return admin.listConsumerGroupOffsets("keyferry-verify-" + run).partitionsToOffsetAndMetadata()
+                    .get(10, TimeUnit.SECONDS).values().stream().filter(o -> o != null).mapToLong(o -> o.offset()).sum();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * One run whose three kinds of process are all killed in turn: in each of {@value #KILLS}
+     * rounds, the scanner, replica b (of a and b) and the verifier are each killed at a random
+     * moment and started again with the same --run.
+     */
+    @Test
+    void theScannerOneOfTwoReplicasAndTheVerifierEachKilledThreeTimesAtRandomMomentsLoseNoKey() throws Exception {
+        job = new FaultJob(tmp, 800, source, target);
+        String run = newRun();
+        Path report = tmp.resolve("report.csv");
+        String scanLine = "scan --run " + run + " --match " + FaultJob.MATCH + " --batch 10 --rps 40 --source " + source.uri()
+                + kafkaArgs();
+        String verifyLine = "verify --run " + run + " --until-complete --report " + report + " " + job.endpoints() + kafkaArgs();
+        Process scan = job.spawn("scan0", scanLine);
+        Process a = migrator("a", run, "--rps 30");
+        Process b = migrator("b0", run, "--rps 30");
+        Process verify = job.spawn("verify0", verifyLine);
+        assertTrue(job.awaitCopied(30, Duration.ofSeconds(90)) && Await.until(Duration.ofSeconds(60), () -> verified(run) > 0),
+                "the run goes\n" + job.log("scan0") + job.log("a") + job.log("b0") + job.log("verify0"));
+        List<String> kills = new ArrayList<>();
+        for (int i = 1; i <= KILLS; i++) {
+            job.randomPause(500, 2_500);
+            kills.add((scan.isAlive() ? "scanner" : "scanner (had finished)") + " at " + job.copied());
+            FaultJob.kill(scan);
+            scan = job.spawn("scan" + i, scanLine);
+            job.randomPause(500, 2_500);
+            kills.add("replica b at " + job.copied());
+            FaultJob.kill(b);
+            b = migrator("b" + i, run, "--rps 30");
+            job.randomPause(500, 2_500);
+            assertTrue(verify.isAlive(), "the verifier was killed before the run was complete\n" + job.log("verify" + (i - 1)));
+            kills.add("verifier at " + job.copied() + " (" + verified(run) + " verdicts)");
+            FaultJob.kill(verify);
+            verify = job.spawn("verify" + i, verifyLine);
+        }
+        System.out.println("killed, with the keys copied then: " + kills);
+        assertTrue(job.copied() < job.keys - 2, "the last kills were mid-run: " + kills);
+        assertTrue(scan.waitFor(120, TimeUnit.SECONDS), job.log("scan" + KILLS));
+        assertEquals(0, scan.exitValue(), job.log("scan" + KILLS));
+        assertTrue(verify.waitFor(180, TimeUnit.SECONDS), "the last verifier sees the run complete\n" + job.log("verify" + KILLS));
+        assertEquals(0, verify.exitValue(), job.log("verify" + KILLS));
+        job.checkAllCopied(report);
+        assertTrue(a.isAlive() && b.isAlive(), "the replicas keep running until stopped");
+    }
+
+    @Test
+    void theAllInOneRunKilledThreeTimesAtRandomMomentsWithItsEmbeddedBrokerResumesAndLosesNoKey() throws Exception {
+        job = new FaultJob(tmp, 300, source, target);
+        Path report = tmp.resolve("report.csv");
+        String line = "run --run all-in-one --execute --actor it --match " + FaultJob.MATCH + " --batch 20 " + job.endpoints()
+                + " --state-dir " + tmp.resolve("embedded") + " --report " + report;
+        List<Long> at = new ArrayList<>();
+        for (int i = 1; i <= KILLS; i++) {
+            Process r = job.spawn("run" + i, line + " --rps 25");
+            long before = job.copied();
+            assertTrue(job.awaitCopied(before + 10, Duration.ofSeconds(90)), "run " + i + " copies\n" + job.log("run" + i));
+            job.randomPause(0, 1_500);
+            assertTrue(r.isAlive(), "killed mid-run\n" + job.log("run" + i));
+            FaultJob.kill(r);
+            at.add(job.copied());
+        }
+        System.out.println("run killed with " + at + " keys copied");
+        assertTrue(at.get(KILLS - 1) < job.keys - 2, "the last kill was mid-run: " + at);
+        Process last = job.spawn("run-last", line);
+        assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the resumed run finishes\n" + job.log("run-last"));
+        assertEquals(0, last.exitValue(), job.log("run-last"));
+        job.checkAllCopied(report);
+        assertTrue(job.log("run-last").contains(" mismatches=0 "), job.log("run-last"));
+    }
+}
