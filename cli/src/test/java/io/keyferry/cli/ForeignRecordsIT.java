@@ -114,6 +114,40 @@ class ForeignRecordsIT {
         Cli.Outcome scan = Cli.run("scan --run " + run + " --match " + FaultJob.MATCH + " --source " + source.uri() + kafkaArgs);
         assertEquals(0, scan.exitCode(), scan.toString());
 
+        Path report = tmp.resolve("report.csv");
+        // paced, so that the bad records land while it runs: what lies on the topics from before a
+        // run started is no run's of its own to read (its readers begin where it began)
+        Process r = job.spawn("run", "run --run " + run + " --execute --actor it --match " + FaultJob.MATCH + " "
+                + job.endpoints() + kafkaArgs + " --report " + report + " --rps 60");
+        assertTrue(job.awaitCopied(20, java.time.Duration.ofSeconds(60)), job.log("run"));
+        Set<String> badResults = writeBadRecords(run);
+        assertTrue(job.copied() < job.keys, "the bad records landed mid-run");
+        assertTrue(r.waitFor(180, TimeUnit.SECONDS), "the run finishes\n" + job.log("run"));
+        assertEquals(0, r.exitValue(), job.log("run"));
+        job.checkAllCopied(report);
+        assertTrue(job.log("run").contains("summary run=" + run + " scanned=" + job.keys + " "), job.log("run"));
+
+        // every results-topic record the verifier could not read is on the DLQ with its reason
+        Map<String, String> dlq = deadLetters();
+        for (String from : badResults) {
+            assertTrue(dlq.containsKey(from), "a dead letter for " + from + ": " + dlq);
+            assertTrue(!dlq.get(from).isBlank(), dlq.toString());
+        }
+        System.out.println("dead letters: " + dlq);
+
+        Cli.Outcome audit = Cli.run("audit --run " + run + kafkaArgs);
+        assertEquals(0, audit.exitCode(), audit.toString());
+        assertEquals(job.keys, audit.out().lines().count(), "one verdict line per key, nothing else");
+        Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches" + kafkaArgs);
+        assertEquals("", mismatches.out(), "the other run's mismatch is not this run's");
+        Cli.Outcome status = Cli.run("status --run " + run + kafkaArgs);
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().contains("verified=" + job.keys + " mismatches=0 ") && status.out().contains("complete=true"),
+                status.out());
+    }
+
+    /** Bad and foreign records on results, audit and progress; returns where the bad results went. */
+    private static Set<String> writeBadRecords(String run) throws Exception {
         Set<String> badResults = new HashSet<>();
         int written = 0;
         try (KafkaProducer<byte[], byte[]> p = producer()) {
@@ -140,32 +174,7 @@ class ForeignRecordsIT {
             }
         }
         System.out.println(written + " malformed and foreign records written");
-
-        Path report = tmp.resolve("report.csv");
-        Process r = job.spawn("run", "run --run " + run + " --execute --actor it --match " + FaultJob.MATCH + " "
-                + job.endpoints() + kafkaArgs + " --report " + report);
-        assertTrue(r.waitFor(180, TimeUnit.SECONDS), "the run finishes\n" + job.log("run"));
-        assertEquals(0, r.exitValue(), job.log("run"));
-        job.checkAllCopied(report);
-        assertTrue(job.log("run").contains("summary run=" + run + " scanned=" + job.keys + " "), job.log("run"));
-
-        // every results-topic record the verifier could not read is on the DLQ with its reason
-        Map<String, String> dlq = deadLetters();
-        for (String from : badResults) {
-            assertTrue(dlq.containsKey(from), "a dead letter for " + from + ": " + dlq);
-            assertTrue(!dlq.get(from).isBlank(), dlq.toString());
-        }
-        System.out.println("dead letters: " + dlq);
-
-        Cli.Outcome audit = Cli.run("audit --run " + run + kafkaArgs);
-        assertEquals(0, audit.exitCode(), audit.toString());
-        assertEquals(job.keys, audit.out().lines().count(), "one verdict line per key, nothing else");
-        Cli.Outcome mismatches = Cli.run("audit --run " + run + " --mismatches" + kafkaArgs);
-        assertEquals("", mismatches.out(), "the other run's mismatch is not this run's");
-        Cli.Outcome status = Cli.run("status --run " + run + kafkaArgs);
-        assertEquals(0, status.exitCode(), status.toString());
-        assertTrue(status.out().contains("verified=" + job.keys + " mismatches=0 ") && status.out().contains("complete=true"),
-                status.out());
+        return badResults;
     }
 
     /** The DLQ's records by the offset they came from, with their reason. */

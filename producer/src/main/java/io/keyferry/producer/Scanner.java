@@ -202,6 +202,28 @@ public final class Scanner {
         int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
         String match = config.matches().isEmpty() ? null : config.matches().get(m);
         KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
-        return source.scan(node, cursor, match, type, config.batch());
+        long backoff = 200;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return source.scan(node, cursor, match, type, config.batch());
+            } catch (RuntimeException e) {
+                // A source that restarts or drops connections for a while: the same cursor again,
+                // for about half a minute, before the scan gives up.
+                if (attempt >= SCAN_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warn("cannot scan the source yet ({}); retry {} of {} in {} ms",
+                        io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(e.getMessage())), attempt, SCAN_ATTEMPTS - 1, backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 5000);
+            }
+        }
     }
+
+    private static final int SCAN_ATTEMPTS = 10;
 }

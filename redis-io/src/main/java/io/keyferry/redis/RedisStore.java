@@ -176,8 +176,8 @@ public final class RedisStore implements AutoCloseable {
      * {@link Chunking}) only its type and TTL, and {@link Snapshot#big()}.
      */
     public Snapshot read(RedisKey key) {
-        long at = System.currentTimeMillis();
-        return snapshot(eval(READ, key.unsafeBytes(), readArgs(NO_DUMP)), 2, at);
+        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(NO_DUMP));
+        return snapshot(reply, 2, System.currentTimeMillis());
     }
 
     /** Size and canonical hash of {@code key} as it is now, a big key read in windows. */
@@ -269,8 +269,8 @@ public final class RedisStore implements AutoCloseable {
      * @return for a missing key an absent snapshot and a null payload
      */
     public DumpSnapshot readDump(RedisKey key) {
-        long at = System.currentTimeMillis();
-        return dumpSnapshot(eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)), at);
+        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
+        return dumpSnapshot(reply, System.currentTimeMillis());
     }
 
     private static DumpSnapshot dumpSnapshot(List<Object> reply, long at) {
@@ -386,14 +386,12 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #read(RedisKey)}, sent without waiting. */
     public CompletableFuture<Snapshot> readAsync(RedisKey key) {
-        long at = System.currentTimeMillis();
-        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> snapshot(reply, 2, at));
+        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> snapshot(reply, 2, System.currentTimeMillis()));
     }
 
     /** {@link #readDump(RedisKey)}, sent without waiting. */
     public CompletableFuture<DumpSnapshot> readDumpAsync(RedisKey key) {
-        long at = System.currentTimeMillis();
-        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, at));
+        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()));
     }
 
     /** {@link #createIfAbsent(RedisKey, KeyValue, long)}, sent without waiting. */

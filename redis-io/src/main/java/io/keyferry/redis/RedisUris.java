@@ -44,6 +44,11 @@ public final class RedisUris {
 
     /** Client options for a standalone client of {@code endpoint}. */
     public static ClientOptions clientOptions(RedisEndpoint endpoint) {
-        return ClientOptions.builder().sslOptions(sslOptions(endpoint)).build();
+        // While disconnected, fail commands at once instead of holding them until the server is
+        // back: a held read would be stamped with a time long before it ran, and a held write
+        // would set a TTL computed before the wait. Failed commands are retried afresh
+        // (--max-retries), and a fault longer than that budget is reported as an error.
+        return ClientOptions.builder().sslOptions(sslOptions(endpoint))
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build();
     }
 }

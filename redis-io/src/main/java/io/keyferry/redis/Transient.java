@@ -24,7 +24,8 @@ public final class Transient {
             }
             String m = t.getMessage();
             if (m != null && (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("TRYAGAIN")
-                    || m.startsWith("MASTERDOWN") || m.startsWith("CLUSTERDOWN") || m.contains("Connection reset"))) {
+                    || m.startsWith("MASTERDOWN") || m.startsWith("CLUSTERDOWN") || m.contains("Connection reset")
+                    || m.contains("Currently not connected"))) {
                 return true;
             }
         }
