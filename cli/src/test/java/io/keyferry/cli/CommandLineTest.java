@@ -202,6 +202,14 @@ class CommandLineTest {
                 "--rename");
         assertUsageError(execute("run", "--run", "x", "--source", SRC, "--target", DST, "--rename", "no arrow here"),
                 "--rename");
+        assertUsageError(execute("run", "--run", "x", "--source", SRC, "--target", DST, "--rename", "a:{x}:{x} -> b:{x}"),
+                "--rename");
+    }
+
+    @Test
+    void aBadRegexInRequireExitsOneNamingRequire() {
+        assertUsageError(execute("run", "--run", "x", "--source", SRC, "--target", DST, "--rename", "a:{x} -> b:{x}",
+                "--require", "x=[unclosed"), "--require");
     }
 
     @Test
