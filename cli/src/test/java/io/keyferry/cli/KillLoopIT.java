@@ -148,7 +148,9 @@ class KillLoopIT {
         System.out.println("run killed with " + at + " keys copied");
         assertTrue(at.get(KILLS - 1) < job.keys - 2, "the last kill was mid-run: " + at);
         Process last = job.spawn("run-last", line);
-        assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the resumed run finishes\n" + job.log("run-last"));
+        // Up to a minute of it may be spent waiting for the killed runs' open transactions to time
+        // out (docs/reliability.md, known problems); more than six minutes is a hang.
+        assertTrue(last.waitFor(360, TimeUnit.SECONDS), "the resumed run finishes\n" + job.log("run-last"));
         assertEquals(0, last.exitValue(), job.log("run-last"));
         job.checkAllCopied(report);
         assertTrue(job.log("run-last").contains(" mismatches=0 "), job.log("run-last"));
