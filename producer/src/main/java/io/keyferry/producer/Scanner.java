@@ -208,8 +208,8 @@ public final class Scanner {
                 return source.scan(node, cursor, match, type, config.batch());
             } catch (RuntimeException e) {
                 // A source that restarts or drops connections for a while: the same cursor again,
-                // for about half a minute, before the scan gives up.
-                if (attempt >= SCAN_ATTEMPTS) {
+                // for about half a minute, before the scan gives up; other failures at once.
+                if (attempt >= SCAN_ATTEMPTS || !io.keyferry.redis.Transient.is(e)) {
                     throw e;
                 }
                 LOG.warn("cannot scan the source yet ({}); retry {} of {} in {} ms",
