@@ -44,7 +44,8 @@ public final class MigratorApp implements AutoCloseable {
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.put(StreamsConfig.STATE_DIR_CONFIG, replicaDir(stateDir.resolve("streams"), config.run()).toString());
+        Path slot = replicaDir(stateDir.resolve("streams"), config.run());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, slot.toString());
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, 1);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
@@ -68,7 +69,14 @@ public final class MigratorApp implements AutoCloseable {
         }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator, metrics);
-        streams = new KafkaStreams(topology, p);
+        String replicaId;
+        try {
+            replicaId = StableTransactionalIds.replicaId(slot.resolveSibling(slot.getFileName() + ".id"));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("--state-dir: cannot keep the replica id under " + slot.getParent() + ": " + e.getMessage(), e);
+        }
+        streams = new KafkaStreams(topology, p,
+                new StableTransactionalIds(clients.migratorApplicationId(config.run()), replicaId));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("migrator stopped: {}", e.toString());
             failure.compareAndSet(null, e);
@@ -93,9 +101,10 @@ public final class MigratorApp implements AutoCloseable {
     /**
      * A state directory of this replica's own: the first slot of the run no other live process
      * holds. Several replicas on one machine with the same --state-dir get different slots, and a
-     * replica restarted after a crash gets its old slot back — with it Streams' persisted process
-     * id, hence the same transactional ids, so the new replica fences its dead predecessor and
-     * aborts its open transaction at once instead of after the transaction timeout.
+     * replica restarted after a crash gets its old slot back — with it the slot's replica id, hence
+     * the same transactional ids ({@link StableTransactionalIds}), so the new replica fences its
+     * dead predecessor and aborts its open transaction at once instead of after the transaction
+     * timeout.
      */
     private Path replicaDir(Path streams, String run) {
         for (int slot = 0; slot < 1000; slot++) {
