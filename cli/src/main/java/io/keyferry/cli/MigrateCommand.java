@@ -60,7 +60,7 @@ final class MigrateCommand implements Callable<Integer> {
             running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
-            var completion = new io.keyferry.verifier.Completion(clients, run);
+            var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             // done counts this replica's keys; the total is the whole run's
             session.own(Progress.start("migrate " + run, run, metrics::processed, Progress.runTotal(completion)));
             while (!session.stopping() && !app.awaitStop(200, TimeUnit.MILLISECONDS)) {

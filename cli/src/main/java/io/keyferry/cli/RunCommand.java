@@ -93,7 +93,7 @@ final class RunCommand implements Callable<Integer> {
             scanThread.start();
 
             VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget, metrics));
-            var completion = new io.keyferry.verifier.Completion(clients, run);
+            var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             Progress progress = session.own(Progress.start("run " + run, run, metrics::verified, Progress.runTotal(completion)));
             boolean complete = verifier.run(
                     () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);

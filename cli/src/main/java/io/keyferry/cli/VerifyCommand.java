@@ -49,7 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
             KafkaClients clients = session.kafka(settings);
             var metrics = new Progress.Counter(session.observe(port, clients, run, "verify", null, s, t, () -> true));
             VerifierApp app = session.own(new VerifierApp(config, clients, s, t, metrics));
-            var completion = new io.keyferry.verifier.Completion(clients, run);
+            var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             Progress progress = session.own(Progress.start("verify " + run, run, metrics::verified, Progress.runTotal(completion)));
             boolean complete = app.run(session::stopping, untilComplete);
             progress.close();

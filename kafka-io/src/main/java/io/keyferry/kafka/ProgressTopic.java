@@ -5,11 +5,17 @@ import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.model.RunStart;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.ScanProgress;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import org.apache.kafka.common.TopicPartition;
+
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Reads and writes scan checkpoints and end-of-scan records on the compacted progress topic. */
@@ -65,29 +71,99 @@ public final class ProgressTopic {
         }
     }
 
-    private record State(Map<String, ScanProgress> scanners, RunStart start) {
-    }
+    /** What the progress topic says about one run: its scanners' latest states, and how it started. */
+    public static final class State {
+        private final String run;
+        private final Map<String, ScanProgress> scanners = new HashMap<>();
+        private RunStart start;
 
-    private State read(String run) {
-        Map<String, ScanProgress> latest = new HashMap<>();
-        RunStart[] start = {null};
-        TopicReader.readAll(clients, Topics.PROGRESS, r -> {
+        State(String run) {
+            this.run = run;
+        }
+
+        public Map<String, ScanProgress> scanners() {
+            return Map.copyOf(scanners);
+        }
+
+        public RunStart start() {
+            return start;
+        }
+
+        void add(ConsumerRecord<byte[], byte[]> r) {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
             }
             try {
                 if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
                     RunStart s = Json.decodeRunStart(r.value());
-                    start[0] = start[0] == null ? s : start[0].earliest(s);
+                    start = start == null ? s : start.earliest(s);
                 } else {
                     ScanProgress p = Json.decodeProgress(r.value());
-                    latest.put(p.scanner(), p);
+                    scanners.put(p.scanner(), p);
                 }
             } catch (BadRecordException e) {
                 // someone else's record on our topic: not ours to interpret
             }
-        });
-        return new State(latest, start[0]);
+        }
+    }
+
+    private State read(String run) {
+        State state = new State(run);
+        TopicReader.readAll(clients, Topics.PROGRESS, state::add);
+        return state;
+    }
+
+    /**
+     * Follows one run on the topic: each {@link #now()} reads only the records written since the
+     * one before. The topic holds a checkpoint per scan page of every run with the prefix, so
+     * reading it whole twice a second, as a completion watch asks, cost more the longer a run got.
+     */
+    public Follower follow(String run) {
+        return new Follower(run);
+    }
+
+    public final class Follower implements AutoCloseable {
+        private final State state;
+        private KafkaConsumer<byte[], byte[]> consumer;
+        private List<TopicPartition> partitions;
+
+        private Follower(String run) {
+            this.state = new State(run);
+        }
+
+        /** The run as the topic has it now, committed records only. */
+        public synchronized State now() {
+            if (consumer == null) {
+                KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + Topics.PROGRESS);
+                try {
+                    partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                            .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    c.assign(partitions);
+                    c.seekToBeginning(partitions);
+                } catch (RuntimeException e) {
+                    c.close();
+                    throw e;
+                }
+                consumer = c;
+            }
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) {
+                        state.add(r);
+                    }
+                }
+            }
+            return state;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (consumer != null) {
+                consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+                consumer = null;
+            }
+        }
     }
 
     /** Writes {@code p} and waits for Kafka's acknowledgement. */

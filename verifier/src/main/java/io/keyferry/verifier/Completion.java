@@ -5,13 +5,12 @@ import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.ProgressTopic;
 import io.keyferry.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,20 +22,25 @@ import java.util.concurrent.TimeUnit;
  * record; the migrator has committed past the last reference each scanner published; and the
  * verifier has committed past every result that existed at that moment (the high watermark).
  */
-public final class Completion {
+public final class Completion implements AutoCloseable {
     private final KafkaClients clients;
     private final String run;
-    private final ProgressTopic progress;
+    private final ProgressTopic.Follower progress;
 
     public Completion(KafkaClients clients, String run) {
         this.clients = clients;
         this.run = run;
-        this.progress = new ProgressTopic(clients);
+        this.progress = new ProgressTopic(clients).follow(run);
     }
 
     /** The scanners of the run as last recorded. */
     public Map<String, ScanProgress> scanners() {
-        return progress.scanners(run);
+        return progress.now().scanners();
+    }
+
+    @Override
+    public void close() {
+        progress.close();
     }
 
     /** Key references the run's scanners (and re-queued passes) have published so far. */
@@ -74,14 +78,13 @@ public final class Completion {
         // read_committed verifier can only pass the high watermark once every transaction below it
         // is resolved, so reaching it proves every result of the run has been seen.
         String results = clients.topic(Topics.RESULTS);
-        Map<String, Object> props = new HashMap<>(clients.common());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "keyferry-completion");
-        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> tps = c.partitionsFor(results, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(results, p.partition())).toList();
-            return c.endOffsets(tps);
-        }
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(results)).allTopicNames().get(30, TimeUnit.SECONDS).get(results).partitions()
+                .forEach(p -> latest.put(new TopicPartition(results, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(30, TimeUnit.SECONDS)
+                .forEach((tp, info) -> end.put(tp, info.offset()));
+        return end;
     }
 
     /** True once the verifier group has committed at least {@code end} on every partition. */

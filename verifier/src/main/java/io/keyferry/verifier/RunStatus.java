@@ -31,7 +31,12 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                         long migratorLag, long verifierLag, double keysPerSecond, boolean complete) {
 
     public static RunStatus of(KafkaClients clients, String run) throws Exception {
-        Completion completion = new Completion(clients, run);
+        try (Completion completion = new Completion(clients, run)) {
+            return of(clients, run, completion);
+        }
+    }
+
+    private static RunStatus of(KafkaClients clients, String run, Completion completion) throws Exception {
         Map<String, ScanProgress> scanners = completion.scanners();
         long scanned = Completion.published(scanners);
         boolean scanDone = !scanners.isEmpty() && scanners.values().stream().allMatch(ScanProgress::done);

@@ -391,6 +391,7 @@ public final class VerifierApp implements AutoCloseable {
                 producer.close(Duration.ofSeconds(5));
             } finally {
                 workers.close();
+                completion.close();
             }
         }
     }
