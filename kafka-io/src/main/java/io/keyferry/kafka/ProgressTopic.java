@@ -38,6 +38,16 @@ public final class ProgressTopic {
         return java.util.Optional.ofNullable(read(run).start());
     }
 
+    /** Where the run's results begin on each partition, as recorded when it started; empty before. */
+    public Map<Integer, Long> resultsFrom(String run) {
+        return start(run).map(RunStart::resultsFrom).orElse(Map.of());
+    }
+
+    /** Where the run's audit records begin on each partition, as recorded when it started; empty before. */
+    public Map<Integer, Long> auditFrom(String run) {
+        return start(run).map(RunStart::auditFrom).orElse(Map.of());
+    }
+
     /**
      * Records how {@code run} starts, or checks that it was started the same way before.
      *

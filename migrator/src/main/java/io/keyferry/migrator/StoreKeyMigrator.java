@@ -34,8 +34,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class StoreKeyMigrator implements KeyMigrator {
     private static final Logger LOG = LoggerFactory.getLogger(StoreKeyMigrator.class);
-    private static final long INITIAL_BACKOFF_MS = 100;
-    private static final long MAX_BACKOFF_MS = 5_000;
+    private static final long FIRST_BACKOFF_MS = 100;
     private static final int MAX_LOOKS = 3;
     private static final long SLOW_KEY_NANOS = 5_000_000_000L;
     private static final byte[] NOTHING = new byte[0];
@@ -193,7 +192,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
     }
 
     private KeyResult migrateWithRetries(KeyRef ref, String keyOffset) {
-        long backoff = INITIAL_BACKOFF_MS;
+        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff(FIRST_BACKOFF_MS, io.keyferry.core.rate.Backoff.MAX_MS);
         for (int attempt = 0; ; attempt++) {
             KeyResult r = attempt(ref, keyOffset, attempt < config.maxRetries());
             if (r != null) {
@@ -201,14 +200,13 @@ public final class StoreKeyMigrator implements KeyMigrator {
             }
             // keys appear in logs only at DEBUG: they can be personal data
             LOG.info("transient Redis failure{}, retry {} of {} in {} ms", LOG.isDebugEnabled() ? " on key " + ref.key() : "",
-                    attempt + 1, config.maxRetries(), backoff);
+                    attempt + 1, config.maxRetries(), backoff.nextMs());
             try {
-                Thread.sleep(backoff);
+                backoff.pause();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return attempt(ref, keyOffset, false);
             }
-            backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
     }
 

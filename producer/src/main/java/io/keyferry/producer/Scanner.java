@@ -202,7 +202,7 @@ public final class Scanner {
         int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
         String match = config.matches().isEmpty() ? null : config.matches().get(m);
         KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
-        long backoff = 200;
+        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff();
         for (int attempt = 1; ; attempt++) {
             try {
                 return source.scan(node, cursor, match, type, config.batch());
@@ -213,14 +213,13 @@ public final class Scanner {
                     throw e;
                 }
                 LOG.warn("cannot scan the source yet ({}); retry {} of {} in {} ms",
-                        io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(e.getMessage())), attempt, SCAN_ATTEMPTS - 1, backoff);
+                        io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(e.getMessage())), attempt, SCAN_ATTEMPTS - 1, backoff.nextMs());
                 try {
-                    Thread.sleep(backoff);
+                    backoff.pause();
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
                     throw e;
                 }
-                backoff = Math.min(backoff * 2, 5000);
             }
         }
     }

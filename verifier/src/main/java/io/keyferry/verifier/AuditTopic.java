@@ -22,10 +22,8 @@ public final class AuditTopic {
         this.clients = clients;
     }
 
-    /** Where the run's audit records begin on each partition, as recorded when it started. */
     private java.util.Map<Integer, Long> from(String run) {
-        return new io.keyferry.kafka.ProgressTopic(clients).start(run)
-                .map(io.keyferry.core.model.RunStart::auditFrom).orElse(java.util.Map.of());
+        return new io.keyferry.kafka.ProgressTopic(clients).auditFrom(run);
     }
 
     /** Every committed audit record of {@code run}, from the start of the topic to its current end. */

@@ -38,6 +38,12 @@ public final class Completion implements AutoCloseable {
         return progress.now().scanners();
     }
 
+    /** Where the run's results begin on each partition, as its start record says; empty before it started. */
+    public Map<Integer, Long> resultsFrom() {
+        io.keyferry.core.model.RunStart start = progress.now().start();
+        return start == null ? Map.of() : start.resultsFrom();
+    }
+
     @Override
     public void close() {
         progress.close();

@@ -43,7 +43,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
 
         Set<RedisKey> processedKeys = new HashSet<>();
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
-        TopicReader.read(clients, Topics.RESULTS, resultsFrom(clients, run), rec -> {
+        TopicReader.read(clients, Topics.RESULTS, completion.resultsFrom(), rec -> {
             if (!run.equals(Json.runOf(rec.value()))) {
                 return;
             }
@@ -83,12 +83,6 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
      * with its latest status and verdict, or {@code pending} / {@code unverified} where the
      * migrator or the verifier has not got to it yet.
      */
-    /** Where the run's results begin on each partition, as recorded when it started. */
-    static Map<Integer, Long> resultsFrom(KafkaClients clients, String run) {
-        return new io.keyferry.kafka.ProgressTopic(clients).start(run)
-                .map(io.keyferry.core.model.RunStart::resultsFrom).orElse(Map.of());
-    }
-
     public static List<String> perKey(KafkaClients clients, String run) {
         java.util.TreeMap<RedisKey, String[]> keys = new java.util.TreeMap<>();
         TopicReader.readAll(clients, Topics.KEYS, rec -> {
@@ -102,7 +96,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 }
             }
         });
-        TopicReader.read(clients, Topics.RESULTS, resultsFrom(clients, run), rec -> {
+        TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
             if (run.equals(Json.runOf(rec.value()))) {
                 try {
                     KeyResult r = Json.decodeResult(rec.value());

@@ -326,7 +326,7 @@ public final class VerifierApp implements AutoCloseable {
         if (!Judge.needsLook(r)) {
             return judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
         }
-        long backoff = 200;
+        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff();
         while (true) {
             try {
                 // Both looks first, hashes after: a big key takes seconds to hash, and the TTLs
@@ -337,12 +337,11 @@ public final class VerifierApp implements AutoCloseable {
             } catch (RuntimeException e) {
                 // keys appear in logs only at DEBUG: they can be personal data
                 LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
-                        RedisEndpoint.redact(e.getMessage()), backoff);
+                        RedisEndpoint.redact(e.getMessage()), backoff.nextMs());
                 if (stop.getAsBoolean()) {
                     return null;
                 }
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 5000);
+                backoff.pause();
             }
         }
     }
