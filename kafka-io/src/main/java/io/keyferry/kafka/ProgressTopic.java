@@ -99,6 +99,13 @@ public final class ProgressTopic {
             return start;
         }
 
+        private State copy() {
+            State c = new State(run);
+            c.scanners.putAll(scanners);
+            c.start = start;
+            return c;
+        }
+
         void add(ConsumerRecord<byte[], byte[]> r) {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
@@ -141,7 +148,7 @@ public final class ProgressTopic {
             this.state = new State(run);
         }
 
-        /** The run as the topic has it now, committed records only. */
+        /** The run as the topic has it now, committed records only: a copy of its own for the caller. */
         public synchronized State now() {
             if (consumer == null) {
                 KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + Topics.PROGRESS);
@@ -164,7 +171,7 @@ public final class ProgressTopic {
                     }
                 }
             }
-            return state;
+            return state.copy();
         }
 
         @Override
