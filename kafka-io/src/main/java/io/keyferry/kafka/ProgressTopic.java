@@ -92,7 +92,7 @@ public final class ProgressTopic {
         }
 
         public Map<String, ScanProgress> scanners() {
-            return Map.copyOf(scanners);
+            return java.util.Collections.unmodifiableMap(scanners);
         }
 
         public RunStart start() {
@@ -153,24 +153,14 @@ public final class ProgressTopic {
             if (consumer == null) {
                 KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + Topics.PROGRESS);
                 try {
-                    partitions = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                            .map(p -> new TopicPartition(topic, p.partition())).toList();
-                    c.assign(partitions);
-                    c.seekToBeginning(partitions);
+                    partitions = TopicReader.assignAll(c, topic, Map.of());
                 } catch (RuntimeException e) {
                     c.close();
                     throw e;
                 }
                 consumer = c;
             }
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null) {
-                        state.add(r);
-                    }
-                }
-            }
+            TopicReader.readUpTo(consumer, consumer.endOffsets(partitions, Duration.ofSeconds(30)), state::add, () -> false);
             return state.copy();
         }
 

@@ -37,23 +37,47 @@ public final class TopicReader {
                             Consumer<ConsumerRecord<byte[], byte[]>> sink, boolean follow, BooleanSupplier stop) {
         String topic = clients.topic(name);
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
-            List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(tps);
-            c.seekToBeginning(tps);
-            for (TopicPartition tp : tps) {
-                Long offset = from.get(tp.partition());
-                if (offset != null) {
-                    c.seek(tp, offset); // below the log's start (retention), the consumer resets to it
-                }
+            List<TopicPartition> tps = assignAll(c, topic, from);
+            if (!follow) {
+                readUpTo(c, c.endOffsets(tps), sink, stop);
+                return;
             }
-            Map<TopicPartition, Long> end = c.endOffsets(tps);
-            while (!stop.getAsBoolean() && (follow || tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp)))) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.value() != null) {
-                        sink.accept(r);
-                    }
-                }
+            while (!stop.getAsBoolean()) {
+                poll(c, sink);
+            }
+        }
+    }
+
+    /**
+     * Assigns {@code c} every partition of {@code topic}, each at {@code from.get(partition)} where
+     * given (below the log's start, the consumer resets to it) and at its start elsewhere.
+     */
+    static List<TopicPartition> assignAll(KafkaConsumer<byte[], byte[]> c, String topic, Map<Integer, Long> from) {
+        List<TopicPartition> tps = c.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        c.assign(tps);
+        c.seekToBeginning(tps);
+        for (TopicPartition tp : tps) {
+            Long offset = from.get(tp.partition());
+            if (offset != null) {
+                c.seek(tp, offset);
+            }
+        }
+        return tps;
+    }
+
+    /** Hands {@code sink} the records from where {@code c} stands up to {@code end} on each partition. */
+    static void readUpTo(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end,
+                         Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier stop) {
+        while (!stop.getAsBoolean() && end.keySet().stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+            poll(c, sink);
+        }
+    }
+
+    private static void poll(KafkaConsumer<byte[], byte[]> c, Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+            if (r.value() != null) {
+                sink.accept(r);
             }
         }
     }

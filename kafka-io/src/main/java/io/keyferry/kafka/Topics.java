@@ -79,6 +79,19 @@ public final class Topics {
         }
     }
 
+    /**
+     * Where each partition of {@code topic} (the full name) ends now: its high watermark, records
+     * of open transactions included.
+     */
+    public static Map<TopicPartition, Long> ends(Admin admin, String topic, long timeoutSeconds) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        admin.describeTopics(List.of(topic)).allTopicNames().get(timeoutSeconds, TimeUnit.SECONDS).get(topic).partitions()
+                .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+        Map<TopicPartition, Long> end = new HashMap<>();
+        admin.listOffsets(latest).all().get(timeoutSeconds, TimeUnit.SECONDS).forEach((tp, info) -> end.put(tp, info.offset()));
+        return end;
+    }
+
     /** Retries latest-offset queries on every partition until all answer (bounded). */
     public static void awaitReady(Admin admin, List<String> topics) throws InterruptedException {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();

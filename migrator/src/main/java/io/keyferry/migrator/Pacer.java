@@ -3,8 +3,6 @@ package io.keyferry.migrator;
 import io.keyferry.core.rate.RateLimiter;
 import io.keyferry.kafka.KafkaClients;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
@@ -94,17 +92,11 @@ final class Pacer implements AutoCloseable {
     private Map<TopicPartition, Long> waiting() throws Exception {
         Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(groupId)
                 .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        Set<TopicPartition> all = admin.describeTopics(Set.of(keysTopic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                .get(keysTopic).partitions().stream().map(p -> new TopicPartition(keysTopic, p.partition()))
-                .collect(Collectors.toSet());
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        all.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
         Map<TopicPartition, Long> waiting = new HashMap<>();
-        for (TopicPartition tp : all) {
+        io.keyferry.kafka.Topics.ends(admin, keysTopic, 10).forEach((tp, end) -> {
             OffsetAndMetadata c = committed.get(tp);
-            waiting.put(tp, Math.max(0, ends.get(tp).offset() - (c == null ? 0 : c.offset())));
-        }
+            waiting.put(tp, Math.max(0, end - (c == null ? 0 : c.offset())));
+        });
         return waiting;
     }
 

@@ -5,14 +5,10 @@ import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.ProgressTopic;
 import io.keyferry.kafka.Topics;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -83,14 +79,7 @@ public final class Completion implements AutoCloseable {
         // it open until it times out, holding the LSO back below results written after it. A
         // read_committed verifier can only pass the high watermark once every transaction below it
         // is resolved, so reaching it proves every result of the run has been seen.
-        String results = clients.topic(Topics.RESULTS);
-        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-        admin.describeTopics(List.of(results)).allTopicNames().get(30, TimeUnit.SECONDS).get(results).partitions()
-                .forEach(p -> latest.put(new TopicPartition(results, p.partition()), OffsetSpec.latest()));
-        Map<TopicPartition, Long> end = new HashMap<>();
-        admin.listOffsets(latest, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).all().get(30, TimeUnit.SECONDS)
-                .forEach((tp, info) -> end.put(tp, info.offset()));
-        return end;
+        return Topics.ends(admin, clients.topic(Topics.RESULTS), 30);
     }
 
     /** True once the verifier group has committed at least {@code end} on every partition. */
