@@ -17,7 +17,7 @@ final class Reporting {
 
     static int finish(KafkaClients clients, String run, Path report) {
         Summary summary;
-        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+        try (RunTally tally = new AuditTopic(clients).tally(run, report != null)) {
             if (report != null) {
                 try {
                     ReportWriter.write(report, tally.records());

@@ -58,7 +58,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         }, false, () -> false);
         long mismatches;
         long verified;
-        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+        try (RunTally tally = new AuditTopic(clients).tally(run, false)) {
             mismatches = tally.summary().count(Verdict.MISMATCH);
             verified = tally.keys();
         }

@@ -316,10 +316,19 @@ public final class VerifierApp implements AutoCloseable {
     private record Verdicts(List<AuditRecord> audits, List<byte[]> encoded) {
     }
 
-    /** The verdict from a look at each side; a target holding exactly the source's bytes is not hashed again. */
+    /**
+     * The verdict from a look at each side. Hashing is the costly part, so neither side is hashed
+     * when it need not be: a source whose fingerprint is still the one copied holds that content,
+     * and a target holding exactly the source's bytes holds the source's.
+     */
     private AuditRecord judge(KeyResult r, Snapshot tNow, Snapshot sNow, String offset) {
-        Side s = source.side(r.key(), sNow);
+        Side s = unchanged(r.source(), sNow) ? r.source().seenAs(sNow.ttlMs()) : source.side(r.key(), sNow);
         return judge.judge(r, s, target.side(r.targetKey(), tNow, sNow, s), tNow.readAtMs(), offset);
+    }
+
+    private static boolean unchanged(Side copied, Snapshot now) {
+        return copied.digest() != null && now.exists() && !now.big() && now.value() != null && now.type() == copied.type()
+                && copied.digest().equals(io.keyferry.core.hash.Canonical.fingerprint(now.value()));
     }
 
     private AuditRecord verify(KeyResult r, String offset, BooleanSupplier stop) throws InterruptedException {

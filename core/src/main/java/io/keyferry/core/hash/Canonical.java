@@ -28,15 +28,53 @@ import java.util.List;
  */
 public final class Canonical {
     private static final Comparator<byte[]> BYTES = Arrays::compareUnsigned;
+    private static final int FINGERPRINT_HEX = 32;
 
     private Canonical() {
     }
 
+    /** Size, canonical hash and {@link #fingerprint} of a value. */
     public static Side side(KeyValue value, long ttlMs) {
         if (value instanceof KeyValue.StringValue s) {
-            return new Side(KeyType.STRING, s.value().length, stringSha256(s.value()), ttlMs);
+            java.util.Optional<byte[]> json = CanonicalJson.canonicalize(s.value());
+            String sha = sha256Hex(json.orElse(s.value()));
+            // a plain string's canonical bytes are its raw bytes: its fingerprint comes free
+            String fingerprint = json.isPresent() ? fingerprint(value) : sha.substring(0, FINGERPRINT_HEX);
+            return new Side(KeyType.STRING, s.value().length, sha, ttlMs, fingerprint);
         }
-        return digest(value).side(ttlMs);
+        Side canonical = digest(value).side(ttlMs);
+        boolean sameOrder = value instanceof KeyValue.ListValue || value instanceof KeyValue.StreamValue;
+        return new Side(canonical.type(), canonical.size(), canonical.sha256(), ttlMs,
+                sameOrder ? canonical.sha256().substring(0, FINGERPRINT_HEX) : fingerprint(value));
+    }
+
+    /**
+     * A fingerprint of a value's exact bytes in the order they were read: sha256 of a string's
+     * raw bytes, of a collection's type tag and its parts length-prefixed as they came (hex, 128
+     * bits). No JSON is parsed and nothing sorted, so it is much cheaper than the canonical hash:
+     * the verifier uses it to tell that a source still holds exactly the bytes that were copied.
+     * Equal fingerprints mean equal values; unequal ones prove nothing (a set's members come in
+     * each server's own order, JSON may be spelled differently).
+     */
+    public static String fingerprint(KeyValue value) {
+        if (value instanceof KeyValue.StringValue s) {
+            return sha256Hex(s.value()).substring(0, FINGERPRINT_HEX);
+        }
+        CanonicalDigest d = CanonicalDigest.of(value.type());
+        if (value instanceof KeyValue.HashValue h) {
+            h.fields().forEach(f -> d.field(f.name(), f.value()));
+        } else if (value instanceof KeyValue.ListValue l) {
+            l.items().forEach(d::element);
+        } else if (value instanceof KeyValue.SetValue s) {
+            s.members().forEach(d::element);
+        } else if (value instanceof KeyValue.ZSetValue z) {
+            z.members().forEach(m -> d.scored(m.member(), m.score()));
+        } else if (value instanceof KeyValue.StreamValue st) {
+            st.entries().forEach(e -> d.entry(e.id(), e.fields()));
+        } else {
+            throw new IllegalArgumentException("no fingerprint for " + value.type().wire());
+        }
+        return d.side(-1).sha256().substring(0, FINGERPRINT_HEX);
     }
 
     public static String sha256(KeyValue value) {
@@ -74,10 +112,6 @@ public final class Canonical {
             throw new IllegalArgumentException("no canonical form for " + value.type().wire());
         }
         return d;
-    }
-
-    private static String stringSha256(byte[] value) {
-        return hex(CanonicalDigest.digest().digest(CanonicalJson.canonicalize(value).orElse(value)));
     }
 
     /**

@@ -363,6 +363,7 @@ public final class Json {
         o.num(prefix + "_size", s.size());
         o.text(prefix + "_sha256", s.sha256());
         o.num(prefix + "_ttl_ms", s.ttlMs());
+        o.text(prefix + "_digest", s.digest());
     }
 
     private static Side side(Flat n, String prefix) {
@@ -371,7 +372,7 @@ public final class Json {
             return Side.ABSENT;
         }
         return new Side(KeyType.of(type), n.asLong(prefix + "_size", -1), n.opt(prefix + "_sha256"),
-                n.asLong(prefix + "_ttl_ms", -2));
+                n.asLong(prefix + "_ttl_ms", -2), n.opt(prefix + "_digest"));
     }
 
     /**

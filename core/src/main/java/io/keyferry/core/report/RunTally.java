@@ -35,10 +35,14 @@ import java.util.function.Consumer;
  *
  * <p>Memory does not grow with the run: records are kept in memory up to {@value #SPILL_AT}, then
  * sorted by key and written to a temporary file, and the latest per key comes from a merge of
- * those files. {@link #close()} deletes them.
+ * those files. {@link #close()} deletes them. A tally made {@link #countsOnly} keeps of each
+ * record only its key, time and the three values the summary counts — a summary without a
+ * report neither writes the records to disk nor decodes them a second time.
  */
 public final class RunTally implements AutoCloseable {
     static final int SPILL_AT = 50_000;
+    /** A counts-only entry is a key and four numbers: many more fit in the same memory. */
+    static final int COUNTS_SPILL_AT = 250_000;
     private static final Comparator<Entry> ORDER = (a, b) -> {
         int c = Arrays.compareUnsigned(a.key, b.key);
         if (c != 0) {
@@ -50,6 +54,7 @@ public final class RunTally implements AutoCloseable {
 
     private final String run;
     private final int spillAt;
+    private final boolean keepRecords;
     private final List<Entry> buffer = new ArrayList<>();
     private final List<Path> spills = new ArrayList<>();
     private Path dir;
@@ -60,12 +65,22 @@ public final class RunTally implements AutoCloseable {
     private Summary summary;
 
     public RunTally(String run) {
-        this(run, SPILL_AT);
+        this(run, SPILL_AT, true);
     }
 
     RunTally(String run, int spillAt) {
+        this(run, spillAt, true);
+    }
+
+    RunTally(String run, int spillAt, boolean keepRecords) {
         this.run = run;
         this.spillAt = spillAt;
+        this.keepRecords = keepRecords;
+    }
+
+    /** A tally for the {@link #summary()} alone: {@link #records()} is refused. */
+    public static RunTally countsOnly(String run) {
+        return new RunTally(run, COUNTS_SPILL_AT, false);
     }
 
     /** One record; ignored when of another run. */
@@ -82,7 +97,8 @@ public final class RunTally implements AutoCloseable {
         if (!run.equals(r.run())) {
             return;
         }
-        buffer.add(new Entry(r.key().unsafeBytes(), r.atMs(), seq++, a, json));
+        buffer.add(keepRecords ? new Entry(r.key().unsafeBytes(), r.atMs(), seq++, code(a), a, json)
+                : new Entry(r.key().unsafeBytes(), r.atMs(), seq++, code(a), null, null));
         firstMs = Math.min(firstMs, r.readAtMs() > 0 ? r.readAtMs() : r.atMs());
         lastMs = Math.max(lastMs, Math.max(r.atMs(), a.atMs()));
         summary = null;
@@ -96,7 +112,24 @@ public final class RunTally implements AutoCloseable {
      * goes to the end also counts the summary, so a report and its summary take one pass.
      */
     public Iterable<AuditRecord> records() {
-        return this::latest;
+        if (!keepRecords) {
+            throw new IllegalStateException("a counts-only tally keeps no records");
+        }
+        return () -> {
+            Iterator<Entry> latest = latest();
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return latest.hasNext();
+                }
+
+                @Override
+                public AuditRecord next() {
+                    Entry e = latest.next();
+                    return e.record() != null ? e.record() : decode(e.json());
+                }
+            };
+        };
     }
 
     public int keys() {
@@ -105,7 +138,7 @@ public final class RunTally implements AutoCloseable {
 
     public Summary summary() {
         if (summary == null) {
-            latest().forEachRemaining(a -> { });
+            latest().forEachRemaining(e -> { });
         }
         return summary;
     }
@@ -117,13 +150,13 @@ public final class RunTally implements AutoCloseable {
         private final Map<Verdict, Long> verdicts = new EnumMap<>(Verdict.class);
         private long keys;
 
-        void add(AuditRecord a) {
+        void add(int code) {
             keys++;
-            statuses.merge(a.result().status(), 1L, Long::sum);
-            if (a.result().reason() != null) {
-                reasons.merge(a.result().reason(), 1L, Long::sum);
+            statuses.merge(STATUSES[code & 0xff], 1L, Long::sum);
+            if ((code >>> 8 & 0xff) != 0) {
+                reasons.merge(REASONS[(code >>> 8 & 0xff) - 1], 1L, Long::sum);
             }
-            verdicts.merge(a.verdict(), 1L, Long::sum);
+            verdicts.merge(VERDICTS[code >>> 16 & 0xff], 1L, Long::sum);
         }
 
         Summary summary() {
@@ -152,8 +185,21 @@ public final class RunTally implements AutoCloseable {
         }
     }
 
-    /** A record and, once read back from disk or when given, the bytes it is written as. */
-    private record Entry(byte[] key, long atMs, long seq, AuditRecord record, byte[] json) {
+    private static final Status[] STATUSES = Status.values();
+    private static final SkipReason[] REASONS = SkipReason.values();
+    private static final Verdict[] VERDICTS = Verdict.values();
+
+    /** What the summary counts of a record, in one number: status, reason (0: none) and verdict. */
+    private static int code(AuditRecord a) {
+        KeyResult r = a.result();
+        return r.status().ordinal() | (r.reason() == null ? 0 : r.reason().ordinal() + 1) << 8 | a.verdict().ordinal() << 16;
+    }
+
+    /**
+     * A record's key, time and {@link #code}; unless counts only, the record or, once read back
+     * from disk or when given, the bytes it is written as.
+     */
+    private record Entry(byte[] key, long atMs, long seq, int code, AuditRecord record, byte[] json) {
     }
 
     private void spill() {
@@ -165,13 +211,16 @@ public final class RunTally implements AutoCloseable {
             Path file = dir.resolve("run-" + spills.size());
             try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
                 for (Entry e : buffer) {
-                    byte[] json = e.json() != null ? e.json() : Json.encode(e.record());
                     out.writeInt(e.key().length);
                     out.write(e.key());
                     out.writeLong(e.atMs());
                     out.writeLong(e.seq());
-                    out.writeInt(json.length);
-                    out.write(json);
+                    out.writeInt(e.code());
+                    if (keepRecords) {
+                        byte[] json = e.json() != null ? e.json() : Json.encode(e.record());
+                        out.writeInt(json.length);
+                        out.write(json);
+                    }
                 }
             }
             spills.add(file);
@@ -182,12 +231,12 @@ public final class RunTally implements AutoCloseable {
     }
 
     /** The merge of the sorted buffer and every spill file, one entry per key: its last. */
-    private Iterator<AuditRecord> latest() {
+    private Iterator<Entry> latest() {
         buffer.sort(ORDER);
         List<Iterator<Entry>> sources = new ArrayList<>();
         sources.add(buffer.iterator());
         for (Path p : spills) {
-            sources.add(new SpillReader(p));
+            sources.add(new SpillReader(p, keepRecords));
         }
         PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> ORDER.compare(a.entry, b.entry));
         for (Iterator<Entry> s : sources) {
@@ -206,7 +255,7 @@ public final class RunTally implements AutoCloseable {
             }
 
             @Override
-            public AuditRecord next() {
+            public Entry next() {
                 if (heads.isEmpty()) {
                     throw new NoSuchElementException();
                 }
@@ -218,12 +267,11 @@ public final class RunTally implements AutoCloseable {
                         heads.add(new Head(h.source.next(), h.source));
                     }
                 } while (!heads.isEmpty() && Arrays.equals(heads.peek().entry.key(), last.key()));
-                AuditRecord a = last.record() != null ? last.record() : decode(last.json());
-                counts.add(a);
+                counts.add(last.code());
                 if (heads.isEmpty()) {
                     summary = counts.summary();
                 }
-                return a;
+                return last;
             }
         };
     }
@@ -242,9 +290,11 @@ public final class RunTally implements AutoCloseable {
     /** A spill file read back entry by entry, closing itself at the end. */
     private static final class SpillReader implements Iterator<Entry> {
         private final DataInputStream in;
+        private final boolean withRecords;
         private Entry next;
 
-        SpillReader(Path file) {
+        SpillReader(Path file, boolean withRecords) {
+            this.withRecords = withRecords;
             try {
                 in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
             } catch (IOException e) {
@@ -259,10 +309,14 @@ public final class RunTally implements AutoCloseable {
                 in.readFully(key);
                 long atMs = in.readLong();
                 long seq = in.readLong();
-                byte[] json = new byte[in.readInt()];
-                in.readFully(json);
-                // decoded only if it turns out to be its key's latest
-                next = new Entry(key, atMs, seq, null, json);
+                int code = in.readInt();
+                byte[] json = null;
+                if (withRecords) {
+                    json = new byte[in.readInt()];
+                    in.readFully(json);
+                }
+                // decoded only if it turns out to be its key's latest, and only for records()
+                next = new Entry(key, atMs, seq, code, null, json);
             } catch (EOFException e) {
                 next = null;
                 close();

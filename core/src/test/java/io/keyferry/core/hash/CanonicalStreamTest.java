@@ -94,6 +94,6 @@ class CanonicalStreamTest {
         KeyValue.StreamValue v = stream(entry("1-0", "ab", "cde"), entry("20-1", "f", ""));
         assertEquals((3 + 2 + 3) + (4 + 1), Canonical.size(v));
         assertEquals(0, Canonical.size(stream()));
-        assertEquals(new Side(KeyType.STREAM, 13, Canonical.sha256(v), -1), Canonical.side(v, -1));
+        assertEquals(new Side(KeyType.STREAM, 13, Canonical.sha256(v), -1, Canonical.fingerprint(v)), Canonical.side(v, -1));
     }
 }

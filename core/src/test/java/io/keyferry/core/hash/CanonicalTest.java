@@ -175,10 +175,36 @@ class CanonicalTest {
     }
 
     @Test
-    void sideCarriesTypeSizeHashAndTtl() {
+    void sideCarriesTypeSizeHashTtlAndFingerprint() {
         KeyValue v = hash("f", "v");
         Side side = Canonical.side(v, 1234);
-        assertEquals(new Side(KeyType.HASH, 2, Canonical.sha256(v), 1234), side);
+        assertEquals(new Side(KeyType.HASH, 2, Canonical.sha256(v), 1234, Canonical.fingerprint(v)), side);
+    }
+
+    @Test
+    void aFingerprintFollowsTheExactBytesInTheOrderRead() {
+        // the same content in another order, or JSON spelled otherwise: same canonical hash,
+        // different fingerprints (which then prove nothing, and the verifier hashes)
+        assertEquals(Canonical.sha256(set("a", "b")), Canonical.sha256(set("b", "a")));
+        assertNotEquals(Canonical.fingerprint(set("a", "b")), Canonical.fingerprint(set("b", "a")));
+        assertNotEquals(Canonical.fingerprint(hash("f", "1", "g", "2")), Canonical.fingerprint(hash("g", "2", "f", "1")));
+        assertNotEquals(Canonical.fingerprint(zset("a", 1, "b", 2)), Canonical.fingerprint(zset("b", 2, "a", 1)));
+        assertEquals(Canonical.sha256(str("{\"a\":1,\"b\":2}")), Canonical.sha256(str("{\"b\":2, \"a\":1}")));
+        assertNotEquals(Canonical.fingerprint(str("{\"a\":1,\"b\":2}")), Canonical.fingerprint(str("{\"b\":2, \"a\":1}")));
+        // equal bytes, equal fingerprints; one byte or one boundary of difference, different ones
+        assertEquals(Canonical.fingerprint(hash("f", "1", "g", "2")), Canonical.fingerprint(hash("f", "1", "g", "2")));
+        assertNotEquals(Canonical.fingerprint(str("abc")), Canonical.fingerprint(str("abd")));
+        assertNotEquals(Canonical.fingerprint(list("ab", "c")), Canonical.fingerprint(list("a", "bc")));
+        assertNotEquals(Canonical.fingerprint(list("a")), Canonical.fingerprint(set("a")));
+    }
+
+    @Test
+    void theFingerprintThatSideCarriesIsTheOneComputedAlone() {
+        for (KeyValue v : List.of(str("plain"), str("{\"b\":[1, 2],\"a\":null}"), hash("g", "2", "f", "1"),
+                list("x", "y"), set("b", "a"), zset("b", 2, "a", 1))) {
+            assertEquals(Canonical.fingerprint(v), Canonical.side(v, -1).digest(), v.type().wire());
+            assertEquals(32, Canonical.fingerprint(v).length());
+        }
     }
 
     @Test

@@ -36,7 +36,7 @@ class JsonTest {
 
     private static KeyResult copied(RedisKey key, RedisKey target) {
         return new KeyResult("run-1", "alice", Mode.EXECUTE, "ws-1", key, target,
-                new Side(KeyType.HASH, 42, "aa".repeat(32), 5000), new Side(KeyType.HASH, 42, "aa".repeat(32), 4990),
+                new Side(KeyType.HASH, 42, "aa".repeat(32), 5000, "bb".repeat(16)), new Side(KeyType.HASH, 42, "aa".repeat(32), 4990),
                 1_700_000_000_000L, Status.COPIED, null, null, 1_700_000_000_100L, "keyferry.keys/3@17");
     }
 
@@ -116,6 +116,8 @@ class JsonTest {
     void resultRoundTrips() throws Exception {
         KeyResult r = copied(RedisKey.of("job:1"), RedisKey.of("step:1"));
         assertEquals(r, Json.decodeResult(Json.encode(r)));
+        assertEquals("bb".repeat(16), Json.decodeResult(Json.encode(r)).source().digest());
+        assertNull(Json.decodeResult(Json.encode(r)).target().digest());
     }
 
     @Test

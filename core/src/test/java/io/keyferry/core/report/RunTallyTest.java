@@ -23,6 +23,7 @@ import static io.keyferry.core.report.Fixtures.side;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RunTallyTest {
@@ -130,6 +131,34 @@ class RunTallyTest {
         assertEquals(2, s.count(Verdict.MATCH));
         assertEquals(3, s.count(Verdict.NOT_APPLICABLE));
         assertTrue(s.durationMs() > 0);
+    }
+
+    @Test
+    void aCountsOnlyTallyGivesTheSameSummaryAsAFullOneThroughSpillsAndRefusesRecords() {
+        try (RunTally full = new RunTally("run-1", 7); RunTally counts = new RunTally("run-1", 7, false)) {
+            // three passes over 20 keys out of order, each pass with its own mix of outcomes
+            for (int pass : new int[] {2, 0, 1}) {
+                for (int k = 19; k >= 0; k--) {
+                    String key = String.format("k%02d", k);
+                    AuditRecord a = switch ((k + pass) % 4) {
+                        case 0 -> match(copied("run-1", key, 100 + pass));
+                        case 1 -> audit(copied("run-1", key, 100 + pass), Verdict.MISMATCH, MismatchKind.TTL, 100 + pass);
+                        case 2 -> notApplicable(result("run-1", RedisKey.of(key), null, Side.ABSENT, Side.ABSENT, Status.SKIPPED,
+                                SkipReason.values()[k % SkipReason.values().length], 100 + pass));
+                        default -> notApplicable(result("run-1", RedisKey.of(key), null, side(KeyType.STRING, 1, SHA_A),
+                                Side.ABSENT, Status.WOULD_COPY, null, 100 + pass));
+                    };
+                    full.add(a);
+                    counts.add(a);
+                }
+            }
+            Summary expected = full.summary();
+            Summary got = counts.summary();
+            assertEquals(20, got.scanned());
+            assertEquals(expected.render(), got.render());
+            assertEquals(5, got.count(Verdict.MISMATCH)); // pass 2: (k + 2) % 4 == 1 for 5 keys
+            assertThrows(IllegalStateException.class, counts::records);
+        }
     }
 
     @Test
