@@ -86,19 +86,28 @@ public final class StoreKeyMigrator implements KeyMigrator {
         KeyResult[] out = new KeyResult[n];
         List<CompletableFuture<DumpSnapshot>> reads = new ArrayList<>(Collections.nCopies(n, null));
         List<Optional<RenameRules.Match>> matches = new ArrayList<>(n);
+        List<Integer> toRead = new ArrayList<>(n);
+        List<RedisKey> readKeys = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             RedisKey key = refs.get(i).key();
             matches.add(config.naming().match(key));
             if (matches.get(i).isEmpty()) {
                 out[i] = noRule(refs.get(i), keyOffset);
             } else {
-                reads.set(i, config.copy() == CopyMode.DUMP ? source.readDumpAsync(key)
-                        : source.readAsync(key).thenApply(sn -> new DumpSnapshot(sn, null)));
+                toRead.add(i);
+                readKeys.add(key);
             }
+        }
+        List<CompletableFuture<DumpSnapshot>> read = config.copy() == CopyMode.DUMP ? source.readDumpAllAsync(readKeys)
+                : source.readAllAsync(readKeys).stream().map(f -> f.thenApply(sn -> new DumpSnapshot(sn, null))).toList();
+        for (int j = 0; j < toRead.size(); j++) {
+            reads.set(toRead.get(j), read.get(j));
         }
         source.flush();
         Step[] steps = new Step[n];
         List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
+        Batch restores = new Batch();
+        Batch creates = new Batch();
         for (int i = 0; i < n; i++) {
             if (reads.get(i) == null) {
                 continue;
@@ -112,8 +121,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (steps[i] instanceof Done done) {
                 out[i] = done.result();
             } else if (steps[i] instanceof Copy c && !c.src().big() && config.onConflict() == ConflictPolicy.SKIP) {
-                writes.set(i, c.payload() != null ? target.restoreIfAbsentAsync(c.targetKey(), c.payload(), c.ttlMs())
-                        : target.createIfAbsentAsync(c.targetKey(), c.src().value(), c.ttlMs()));
+                (c.payload() != null ? restores : creates).add(i, c);
             } else if (steps[i] instanceof Copy c) {
                 steps[i] = null;
                 try {
@@ -124,21 +132,31 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
             }
         }
+        restores.sent(writes, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
+        creates.sent(writes, target.createAllIfAbsentAsync(creates.keys, creates.values, creates.ttls));
         target.flush();
         // After a write, the read-back; after a refused create or in a dry run, the target as it is.
         List<CompletableFuture<Snapshot>> looks = new ArrayList<>(Collections.nCopies(n, null));
         boolean[] written = new boolean[n];
+        List<Integer> toLook = new ArrayList<>(n);
+        List<RedisKey> lookKeys = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             try {
                 if (writes.get(i) != null) {
                     written[i] = writes.get(i).join();
-                    looks.set(i, target.readAsync(((Copy) steps[i]).targetKey()));
+                    toLook.add(i);
+                    lookKeys.add(((Copy) steps[i]).targetKey());
                 } else if (steps[i] instanceof Predict p) {
-                    looks.set(i, target.readAsync(p.targetKey()));
+                    toLook.add(i);
+                    lookKeys.add(p.targetKey());
                 }
             } catch (RuntimeException e) {
                 steps[i] = null;
             }
+        }
+        List<CompletableFuture<Snapshot>> looked = target.readAllAsync(lookKeys);
+        for (int j = 0; j < toLook.size(); j++) {
+            looks.set(toLook.get(j), looked.get(j));
         }
         target.flush();
         for (int i = 0; i < n; i++) {
@@ -254,6 +272,29 @@ public final class StoreKeyMigrator implements KeyMigrator {
                     : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
             RedisKey targetKey = step instanceof Predict p ? p.targetKey() : step instanceof Copy c ? c.targetKey() : null;
             return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
+        }
+    }
+
+    /** The creates of a page, gathered to go in as few calls as the target allows. */
+    private static final class Batch {
+        final List<Integer> at = new ArrayList<>();
+        final List<RedisKey> keys = new ArrayList<>();
+        final List<byte[]> payloads = new ArrayList<>();
+        final List<io.keyferry.core.hash.KeyValue> values = new ArrayList<>();
+        final List<Long> ttls = new ArrayList<>();
+
+        void add(int i, Copy c) {
+            at.add(i);
+            keys.add(c.targetKey());
+            payloads.add(c.payload());
+            values.add(c.src().value());
+            ttls.add(c.ttlMs());
+        }
+
+        void sent(List<CompletableFuture<Boolean>> writes, List<CompletableFuture<Boolean>> futures) {
+            for (int j = 0; j < at.size(); j++) {
+                writes.set(at.get(j), futures.get(j));
+            }
         }
     }
 

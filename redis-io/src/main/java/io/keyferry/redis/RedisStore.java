@@ -56,6 +56,9 @@ public final class RedisStore implements AutoCloseable {
     private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_DUMP = new byte[0];
+    private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
+    /** Keys per batched read: one script call blocks the server while it reads them all. */
+    static final int BATCH = 100;
 
     /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
     private static final List<String> STRUCT_COMMANDS = List.of(
@@ -394,9 +397,116 @@ public final class RedisStore implements AutoCloseable {
         return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()));
     }
 
+    /**
+     * {@link #readAsync(RedisKey)} of each key, sent without waiting, in as few script calls as
+     * the server allows: up to {@value #BATCH} keys per call on a standalone server (the per-call
+     * work of client and server is then paid once per batch, not per key), one per key on a
+     * cluster, whose keys live in different slots. A failed call fails each of its keys.
+     *
+     * @return one future per key, in order
+     */
+    public List<CompletableFuture<Snapshot>> readAllAsync(List<RedisKey> keys) {
+        return readAll(keys, NO_DUMP, reply -> snapshot(reply, 2, System.currentTimeMillis()));
+    }
+
+    /** {@link #readDumpAsync(RedisKey)} of each key, batched as {@link #readAllAsync(List)}. */
+    public List<CompletableFuture<DumpSnapshot>> readDumpAllAsync(List<RedisKey> keys) {
+        return readAll(keys, DUMP_FLAG, reply -> dumpSnapshot(reply, System.currentTimeMillis()));
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> List<CompletableFuture<T>> readAll(List<RedisKey> keys, byte[] flag,
+                                                   java.util.function.Function<List<Object>, T> parse) {
+        List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
+        if (cluster != null) {
+            keys.forEach(k -> out.add(evalAsync(READ, k.unsafeBytes(), readArgs(flag)).thenApply(parse)));
+            return out;
+        }
+        byte[][] args = readArgs(flag, MANY);
+        for (int from = 0; from < keys.size(); from += BATCH) {
+            List<RedisKey> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
+            byte[][] k = new byte[batch.size()][];
+            for (int i = 0; i < k.length; i++) {
+                k[i] = batch.get(i).unsafeBytes();
+            }
+            CompletableFuture<List<Object>> all = evalAsync(READ, k, args);
+            for (int i = 0; i < k.length; i++) {
+                int at = i;
+                out.add(all.thenApply(replies -> parse.apply((List<Object>) replies.get(at))));
+            }
+        }
+        return out;
+    }
+
     /** {@link #createIfAbsent(RedisKey, KeyValue, long)}, sent without waiting. */
     public CompletableFuture<Boolean> createIfAbsentAsync(RedisKey key, KeyValue value, long ttlMs) {
         return evalIntegerAsync(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, ABSENT)).thenApply(n -> n != null && n == 1L);
+    }
+
+    /**
+     * {@link #createIfAbsentAsync} of each key, in as few script calls as the server allows (as
+     * {@link #readAllAsync(List)}); each key's create is atomic and its failure its own.
+     *
+     * @return one future per key, in order
+     */
+    public List<CompletableFuture<Boolean>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
+        if (cluster != null) {
+            List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                out.add(createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)));
+            }
+            return out;
+        }
+        return writeAll(WRITE, keys, (i, args) -> {
+            List<byte[]> parts = parts(values.get(i));
+            args.add(bytes(values.get(i).type().wire()));
+            args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
+            args.add(bytes(Integer.toString(parts.size())));
+            args.addAll(parts);
+        });
+    }
+
+    /** {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}. */
+    public List<CompletableFuture<Boolean>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
+        if (cluster != null) {
+            List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                out.add(restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)));
+            }
+            return out;
+        }
+        return writeAll(RESTORE, keys, (i, args) -> {
+            args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
+            args.add(payloads.get(i));
+        });
+    }
+
+    /** Batches of a 'many' write script: the arguments of key i are added by {@code argsOf}. */
+    private List<CompletableFuture<Boolean>> writeAll(Script script, List<RedisKey> keys,
+                                                      java.util.function.BiConsumer<Integer, List<byte[]>> argsOf) {
+        List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
+        for (int from = 0; from < keys.size(); from += BATCH) {
+            int to = Math.min(keys.size(), from + BATCH);
+            byte[][] k = new byte[to - from][];
+            List<byte[]> args = new ArrayList<>();
+            args.add(MANY);
+            for (int i = from; i < to; i++) {
+                k[i - from] = keys.get(i).unsafeBytes();
+                argsOf.accept(i, args);
+            }
+            CompletableFuture<List<Object>> all = evalAsync(script, k, args.toArray(new byte[0][]));
+            for (int i = 0; i < k.length; i++) {
+                int at = i;
+                out.add(all.thenApply(done -> {
+                    Object d = done.get(at);
+                    if (d instanceof Long n) {
+                        return n == 1L;
+                    }
+                    throw new io.lettuce.core.RedisCommandExecutionException(text(d));
+                }));
+            }
+        }
+        return out;
     }
 
     /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
@@ -406,7 +516,10 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private CompletableFuture<List<Object>> evalAsync(Script script, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
+        return evalAsync(script, new byte[][] {key}, args);
+    }
+
+    private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
         // a script missing after a restart is sent again on the connection that flushes itself:
         // this callback runs on an I/O thread, after the page's flush
         return pipeAsync.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
@@ -434,6 +547,13 @@ public final class RedisStore implements AutoCloseable {
         args.add(expected);
         args.add(bytes(value.type().wire()));
         args.add(bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
+        args.addAll(parts(value));
+        return args.toArray(new byte[0][]);
+    }
+
+    /** A value as write.lua's parts; the layout is documented there. */
+    private static List<byte[]> parts(KeyValue value) {
+        List<byte[]> args = new ArrayList<>();
         if (value instanceof KeyValue.StringValue s) {
             args.add(s.value());
         } else if (value instanceof KeyValue.HashValue h) {
@@ -467,7 +587,7 @@ public final class RedisStore implements AutoCloseable {
                 });
             });
         }
-        return args.toArray(new byte[0][]);
+        return args;
     }
 
     /**
@@ -581,6 +701,10 @@ public final class RedisStore implements AutoCloseable {
 
     private byte[][] readArgs(byte[] flag) {
         return new byte[][] {flag, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes()))};
+    }
+
+    private byte[][] readArgs(byte[] flag, byte[] many) {
+        return new byte[][] {flag, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())), many};
     }
 
     /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */

@@ -6,22 +6,11 @@
 -- reads it in chunks.
 -- Reply: {type, ttl, value} or, with 'dump', {type, ttl, payload, value}; value is missing
 -- for a type with no struct form, {'none'} for a missing key.
-local t = redis.call('TYPE', KEYS[1])['ok']
-if t == 'none' then
-  return {'none'}
-end
-local ttl = redis.call('PTTL', KEYS[1])
+-- With ARGV[4] == 'many', KEYS are several keys (a standalone server, or one slot) and the reply
+-- is the list of their replies, in order: one call instead of one per key saves each key the
+-- command's round of work in the client and the server.
+
 local lengths = {string = 'STRLEN', hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD', stream = 'XLEN'}
-if lengths[t] then
-  local n = redis.call(lengths[t], KEYS[1])
-  if n > tonumber(t == 'string' and ARGV[3] or ARGV[2]) then
-    return {t, ttl, n}
-  end
-end
-local head = {t, ttl}
-if ARGV[1] == 'dump' then
-  head[3] = redis.call('DUMP', KEYS[1])
-end
 
 -- XINFO replies are maps, flattened to name/value arrays for scripts (RESP2): look names up.
 local function field(map, name)
@@ -33,29 +22,56 @@ local function field(map, name)
   return nil
 end
 
-local v
-if t == 'string' then
-  v = redis.call('GET', KEYS[1])
-elseif t == 'hash' then
-  v = redis.call('HGETALL', KEYS[1])
-elseif t == 'list' then
-  v = redis.call('LRANGE', KEYS[1], 0, -1)
-elseif t == 'set' then
-  v = redis.call('SMEMBERS', KEYS[1])
-elseif t == 'zset' then
-  v = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-elseif t == 'stream' then
-  -- {entries, last-generated-id, {group name, last-delivered-id, ...}}
-  local groups = {}
-  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-    groups[#groups + 1] = field(g, 'name')
-    groups[#groups + 1] = field(g, 'last-delivered-id')
+local function read(key)
+  local t = redis.call('TYPE', key)['ok']
+  if t == 'none' then
+    return {'none'}
   end
-  v = {redis.call('XRANGE', KEYS[1], '-', '+'),
-       field(redis.call('XINFO', 'STREAM', KEYS[1]), 'last-generated-id'),
-       groups}
-else
+  local ttl = redis.call('PTTL', key)
+  if lengths[t] then
+    local n = redis.call(lengths[t], key)
+    if n > tonumber(t == 'string' and ARGV[3] or ARGV[2]) then
+      return {t, ttl, n}
+    end
+  end
+  local head = {t, ttl}
+  if ARGV[1] == 'dump' then
+    head[3] = redis.call('DUMP', key)
+  end
+
+  local v
+  if t == 'string' then
+    v = redis.call('GET', key)
+  elseif t == 'hash' then
+    v = redis.call('HGETALL', key)
+  elseif t == 'list' then
+    v = redis.call('LRANGE', key, 0, -1)
+  elseif t == 'set' then
+    v = redis.call('SMEMBERS', key)
+  elseif t == 'zset' then
+    v = redis.call('ZRANGE', key, 0, -1, 'WITHSCORES')
+  elseif t == 'stream' then
+    -- {entries, last-generated-id, {group name, last-delivered-id, ...}}
+    local groups = {}
+    for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+      groups[#groups + 1] = field(g, 'name')
+      groups[#groups + 1] = field(g, 'last-delivered-id')
+    end
+    v = {redis.call('XRANGE', key, '-', '+'),
+         field(redis.call('XINFO', 'STREAM', key), 'last-generated-id'),
+         groups}
+  else
+    return head
+  end
+  head[#head + 1] = v
   return head
 end
-head[#head + 1] = v
-return head
+
+if ARGV[4] == 'many' then
+  local all = {}
+  for i = 1, #KEYS do
+    all[i] = read(KEYS[i])
+  end
+  return all
+end
+return read(KEYS[1])

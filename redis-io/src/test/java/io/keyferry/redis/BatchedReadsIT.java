@@ -1,0 +1,171 @@
+package io.keyferry.redis;
+
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.hash.KeyValue;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.redis.local.RedisProcess;
+import io.lettuce.core.XAddArgs;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Many keys read, or created, in one script call: each key gets exactly what a call of its own
+ * would give it, and a key's failure is its own.
+ */
+class BatchedReadsIT {
+    private static final Chunking SMALL = new Chunking(50, 1_000, 7, 100);
+    private static RedisProcess server;
+    private static RedisStore store;
+
+    @BeforeAll
+    static void start() {
+        server = RedisProcess.start();
+        store = RedisStore.connect(RedisEndpoint.parse("--source", server.uri(), false), SMALL);
+    }
+
+    @AfterAll
+    static void stop() {
+        store.close();
+        server.stop();
+    }
+
+    @BeforeEach
+    void flush() {
+        store.commands().flushall();
+    }
+
+    @Test
+    void eachKeyOfSeveralBatchesGetsWhatItsOwnReadGetsInOrder() {
+        List<RedisKey> keys = new ArrayList<>();
+        for (int i = 0; i < 2 * RedisStore.BATCH + 37; i++) {
+            String k = "k" + i;
+            switch (i % 7) {
+                case 0 -> store.commands().set(b(k), b("{\"i\":" + i + "}"));
+                case 1 -> store.commands().hset(b(k), Map.of(b("f"), b("v" + i), b("g"), b("w")));
+                case 2 -> store.commands().rpush(b(k), b("a"), b("b" + i));
+                case 3 -> store.commands().sadd(b(k), b("m" + i), b("n"));
+                case 4 -> store.commands().zadd(b(k), i, b("z"));
+                case 5 -> store.commands().xadd(b(k), new XAddArgs().id(i + 1 + "-0"), Map.of(b("f"), b("v")));
+                default -> { } // missing
+            }
+            if (i % 5 == 0) {
+                store.commands().pexpire(b(k), 60_000);
+            }
+            keys.add(RedisKey.of(k));
+        }
+        store.commands().set(b("big"), b("x".repeat(5_000))); // over SMALL's string limit
+        keys.add(RedisKey.of("big"));
+
+        List<CompletableFuture<Snapshot>> all = store.readAllAsync(keys);
+        store.flush();
+        assertEquals(keys.size(), all.size());
+        for (int i = 0; i < keys.size(); i++) {
+            Snapshot many = all.get(i).join();
+            Snapshot one = store.read(keys.get(i));
+            String k = keys.get(i).toString();
+            assertEquals(one.type(), many.type(), k);
+            assertEquals(one.big(), many.big(), k);
+            assertTrue(one.value() == null ? many.value() == null : KeyValue.sameBytes(one.value(), many.value()), k);
+            assertTrue(Math.abs(one.ttlMs() - many.ttlMs()) < 5_000, k + ": " + one.ttlMs() + " / " + many.ttlMs());
+        }
+        assertTrue(all.get(keys.size() - 1).join().big());
+    }
+
+    @Test
+    void aBatchedDumpReadGivesEachKeyItsOwnPayload() {
+        List<RedisKey> keys = new ArrayList<>();
+        for (int i = 0; i < 150; i++) {
+            store.commands().set(b("d" + i), b("value " + i));
+            keys.add(RedisKey.of("d" + i));
+        }
+        List<CompletableFuture<DumpSnapshot>> all = store.readDumpAllAsync(keys);
+        store.flush();
+        for (int i = 0; i < keys.size(); i++) {
+            assertArrayEquals(store.readDump(keys.get(i)).payload(), all.get(i).join().payload(), keys.get(i).toString());
+        }
+    }
+
+    @Test
+    void aBatchThatFailsFailsEachOfItsKeysAndNoOther() {
+        try (RedisProcess noXinfo = RedisProcess.start("--rename-command", "XINFO", "");
+             RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", noXinfo.uri(), false))) {
+            List<RedisKey> keys = new ArrayList<>();
+            for (int i = 0; i < RedisStore.BATCH + 10; i++) {
+                s.commands().set(b("s" + i), b("v"));
+                keys.add(RedisKey.of("s" + i));
+            }
+            // a stream cannot be read without XINFO: the script fails for the whole first batch
+            s.commands().del(b("s3"));
+            s.commands().xadd(b("s3"), Map.of(b("f"), b("v")));
+            List<CompletableFuture<Snapshot>> all = s.readAllAsync(keys);
+            s.flush();
+            for (int i = 0; i < RedisStore.BATCH; i++) {
+                int at = i;
+                assertThrows(CompletionException.class, () -> all.get(at).join(), "s" + i);
+            }
+            for (int i = RedisStore.BATCH; i < keys.size(); i++) {
+                assertTrue(all.get(i).join().exists(), "s" + i);
+            }
+        }
+    }
+
+    @Test
+    void aBatchedCreateWritesEachAbsentKeyWithItsTtlAndLeavesExistingOnesAlone() {
+        List<RedisKey> keys = new ArrayList<>();
+        List<KeyValue> values = new ArrayList<>();
+        List<Long> ttls = new ArrayList<>();
+        for (int i = 0; i < RedisStore.BATCH + 20; i++) {
+            keys.add(RedisKey.of("c" + i));
+            values.add(i % 2 == 0 ? new KeyValue.StringValue(b("v" + i))
+                    : new KeyValue.HashValue(List.of(new KeyValue.Field(b("f"), b("v" + i)))));
+            ttls.add(i % 3 == 0 ? 60_000L : 0L);
+        }
+        store.commands().set(b("c7"), b("theirs"));
+        List<CompletableFuture<Boolean>> done = store.createAllIfAbsentAsync(keys, values, ttls);
+        store.flush();
+        for (int i = 0; i < keys.size(); i++) {
+            assertEquals(i != 7, done.get(i).join(), "c" + i);
+            Snapshot now = store.read(keys.get(i));
+            if (i != 7) {
+                assertTrue(KeyValue.sameBytes(values.get(i), now.value()), "c" + i);
+                assertTrue(i % 3 == 0 ? now.ttlMs() > 50_000 : now.ttlMs() == -1, "c" + i + " ttl " + now.ttlMs());
+            }
+        }
+        assertEquals("theirs", new String(store.commands().get(b("c7")), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aBatchedRestoreFailsOnlyTheKeyWhosePayloadIsBad() {
+        store.commands().set(b("src"), b("payload source"));
+        byte[] good = store.readDump(RedisKey.of("src")).payload();
+        List<RedisKey> keys = List.of(RedisKey.of("r0"), RedisKey.of("r1"), RedisKey.of("r2"));
+        List<byte[]> payloads = List.of(good, b("not a dump payload"), good);
+        List<CompletableFuture<Boolean>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
+        store.flush();
+        assertTrue(done.get(0).join());
+        CompletionException bad = assertThrows(CompletionException.class, () -> done.get(1).join());
+        assertTrue(bad.getCause().getMessage().contains("payload"), bad.getCause().getMessage());
+        assertTrue(done.get(2).join());
+        assertEquals(0L, store.commands().exists(b("r1")));
+        assertEquals("payload source", new String(store.commands().get(b("r2")), StandardCharsets.UTF_8));
+        assertTrue(store.commands().pttl(b("r2")) > 20_000);
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
