@@ -84,25 +84,20 @@ public final class StoreKeyMigrator implements KeyMigrator {
         long t0 = System.nanoTime();
         int n = refs.size();
         KeyResult[] out = new KeyResult[n];
-        List<CompletableFuture<DumpSnapshot>> reads = new ArrayList<>(Collections.nCopies(n, null));
         List<Optional<RenameRules.Match>> matches = new ArrayList<>(n);
-        List<Integer> toRead = new ArrayList<>(n);
-        List<RedisKey> readKeys = new ArrayList<>(n);
+        List<RedisKey> toRead = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             RedisKey key = refs.get(i).key();
             matches.add(config.naming().match(key));
             if (matches.get(i).isEmpty()) {
                 out[i] = noRule(refs.get(i), keyOffset);
             } else {
-                toRead.add(i);
-                readKeys.add(key);
+                toRead.set(i, key);
             }
         }
-        List<CompletableFuture<DumpSnapshot>> read = config.copy() == CopyMode.DUMP ? source.readDumpAllAsync(readKeys)
-                : source.readAllAsync(readKeys).stream().map(f -> f.thenApply(sn -> new DumpSnapshot(sn, null))).toList();
-        for (int j = 0; j < toRead.size(); j++) {
-            reads.set(toRead.get(j), read.get(j));
-        }
+        List<CompletableFuture<DumpSnapshot>> reads = config.copy() == CopyMode.DUMP ? source.readDumpAllAsync(toRead)
+                : source.readAllAsync(toRead).stream().map(f -> f == null ? null : f.thenApply(sn -> new DumpSnapshot(sn, null)))
+                        .toList();
         source.flush();
         Step[] steps = new Step[n];
         List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
@@ -136,28 +131,21 @@ public final class StoreKeyMigrator implements KeyMigrator {
         creates.sent(writes, target.createAllIfAbsentAsync(creates.keys, creates.values, creates.ttls));
         target.flush();
         // After a write, the read-back; after a refused create or in a dry run, the target as it is.
-        List<CompletableFuture<Snapshot>> looks = new ArrayList<>(Collections.nCopies(n, null));
         boolean[] written = new boolean[n];
-        List<Integer> toLook = new ArrayList<>(n);
-        List<RedisKey> lookKeys = new ArrayList<>(n);
+        List<RedisKey> toLook = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             try {
                 if (writes.get(i) != null) {
                     written[i] = writes.get(i).join();
-                    toLook.add(i);
-                    lookKeys.add(((Copy) steps[i]).targetKey());
+                    toLook.set(i, ((Copy) steps[i]).targetKey());
                 } else if (steps[i] instanceof Predict p) {
-                    toLook.add(i);
-                    lookKeys.add(p.targetKey());
+                    toLook.set(i, p.targetKey());
                 }
             } catch (RuntimeException e) {
                 steps[i] = null;
             }
         }
-        List<CompletableFuture<Snapshot>> looked = target.readAllAsync(lookKeys);
-        for (int j = 0; j < toLook.size(); j++) {
-            looks.set(toLook.get(j), looked.get(j));
-        }
+        List<CompletableFuture<Snapshot>> looks = target.readAllAsync(toLook);
         target.flush();
         for (int i = 0; i < n; i++) {
             if (looks.get(i) == null || steps[i] == null) {

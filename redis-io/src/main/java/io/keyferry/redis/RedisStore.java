@@ -403,7 +403,8 @@ public final class RedisStore implements AutoCloseable {
      * work of client and server is then paid once per batch, not per key), one per key on a
      * cluster, whose keys live in different slots. A failed call fails each of its keys.
      *
-     * @return one future per key, in order
+     * @param keys null where nothing is to be read
+     * @return one future per key, in order; null where the key is null
      */
     public List<CompletableFuture<Snapshot>> readAllAsync(List<RedisKey> keys) {
         return readAll(keys, NO_DUMP, reply -> snapshot(reply, 2, System.currentTimeMillis()));
@@ -417,22 +418,28 @@ public final class RedisStore implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private <T> List<CompletableFuture<T>> readAll(List<RedisKey> keys, byte[] flag,
                                                    java.util.function.Function<List<Object>, T> parse) {
-        List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
+        List<CompletableFuture<T>> out = new ArrayList<>(java.util.Collections.nCopies(keys.size(), null));
+        List<Integer> at = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            if (keys.get(i) != null) {
+                at.add(i);
+            }
+        }
         if (cluster != null) {
-            keys.forEach(k -> out.add(evalAsync(READ, k.unsafeBytes(), readArgs(flag)).thenApply(parse)));
+            at.forEach(i -> out.set(i, evalAsync(READ, keys.get(i).unsafeBytes(), readArgs(flag)).thenApply(parse)));
             return out;
         }
         byte[][] args = readArgs(flag, MANY);
-        for (int from = 0; from < keys.size(); from += BATCH) {
-            List<RedisKey> batch = keys.subList(from, Math.min(keys.size(), from + BATCH));
+        for (int from = 0; from < at.size(); from += BATCH) {
+            List<Integer> batch = at.subList(from, Math.min(at.size(), from + BATCH));
             byte[][] k = new byte[batch.size()][];
-            for (int i = 0; i < k.length; i++) {
-                k[i] = batch.get(i).unsafeBytes();
+            for (int j = 0; j < k.length; j++) {
+                k[j] = keys.get(batch.get(j)).unsafeBytes();
             }
             CompletableFuture<List<Object>> all = evalAsync(READ, k, args);
-            for (int i = 0; i < k.length; i++) {
-                int at = i;
-                out.add(all.thenApply(replies -> parse.apply((List<Object>) replies.get(at))));
+            for (int j = 0; j < k.length; j++) {
+                int nth = j;
+                out.set(batch.get(j), all.thenApply(replies -> parse.apply((List<Object>) replies.get(nth))));
             }
         }
         return out;

@@ -86,6 +86,18 @@ class BatchedReadsIT {
     }
 
     @Test
+    void aKeyLeftOutIsNotReadAndTheOthersKeepTheirPlaces() {
+        store.commands().set(b("a"), b("1"));
+        store.commands().set(b("c"), b("3"));
+        List<CompletableFuture<Snapshot>> all = store.readAllAsync(java.util.Arrays.asList(RedisKey.of("a"), null, RedisKey.of("c")));
+        store.flush();
+        assertEquals(3, all.size());
+        assertEquals(null, all.get(1));
+        assertArrayEquals(b("1"), ((KeyValue.StringValue) all.get(0).join().value()).value());
+        assertArrayEquals(b("3"), ((KeyValue.StringValue) all.get(2).join().value()).value());
+    }
+
+    @Test
     void aBatchedDumpReadGivesEachKeyItsOwnPayload() {
         List<RedisKey> keys = new ArrayList<>();
         for (int i = 0; i < 150; i++) {

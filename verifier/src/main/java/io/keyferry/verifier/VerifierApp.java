@@ -269,26 +269,17 @@ public final class VerifierApp implements AutoCloseable {
     private Verdicts verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
         int n = results.size();
-        List<CompletableFuture<Snapshot>> targets = new ArrayList<>(java.util.Collections.nCopies(n, null));
-        List<CompletableFuture<Snapshot>> sources = new ArrayList<>(java.util.Collections.nCopies(n, null));
-        List<Integer> looks = new ArrayList<>(n);
-        List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(n);
-        List<io.keyferry.core.model.RedisKey> sourceKeys = new ArrayList<>(n);
+        List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
+        List<io.keyferry.core.model.RedisKey> sourceKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             KeyResult r = results.get(i);
             if (Judge.needsLook(r)) {
-                looks.add(i);
-                targetKeys.add(r.targetKey());
-                sourceKeys.add(r.key());
+                targetKeys.set(i, r.targetKey());
+                sourceKeys.set(i, r.key());
             }
         }
-        // the target first: of the two looks at a key, the target's comes first, as in verify()
-        List<CompletableFuture<Snapshot>> t = target.readAllAsync(targetKeys);
-        List<CompletableFuture<Snapshot>> s = source.readAllAsync(sourceKeys);
-        for (int j = 0; j < looks.size(); j++) {
-            targets.set(looks.get(j), t.get(j));
-            sources.set(looks.get(j), s.get(j));
-        }
+        List<CompletableFuture<Snapshot>> targets = target.readAllAsync(targetKeys);
+        List<CompletableFuture<Snapshot>> sources = source.readAllAsync(sourceKeys);
         target.flush();
         source.flush();
         AuditRecord[] out = new AuditRecord[n];
