@@ -121,6 +121,37 @@ class JsonTest {
     }
 
     @Test
+    void resultsAndVerdictsRoundTripWhateverTheCharactersOfTheirTexts() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        String alphabet = "aZ09 \"\\/\b\f\n\r\t\u0000\u0001\u001f\u007f\u0080é\u07ff\u0800ключ\uffff\u2028😀\ud800";
+        for (int round = 0; round < 500; round++) {
+            String actor = randomText(random, alphabet);
+            String workspace = randomText(random, alphabet);
+            String message = randomText(random, alphabet);
+            RedisKey key = RedisKey.of(("k:" + randomText(random, alphabet)).getBytes(StandardCharsets.UTF_8));
+            KeyResult r = new KeyResult("run-" + round, actor, Mode.EXECUTE, workspace, key, key,
+                    new Side(KeyType.STRING, random.nextInt(1 << 20), "ab".repeat(32), random.nextLong(), "cd".repeat(16)),
+                    Side.ABSENT, random.nextLong(), Status.ERROR, null, message, Math.abs(random.nextLong()), "keys/1@" + round);
+            for (byte[] ours : new byte[][] {Json.encode(r), Json.encode(new AuditRecord(r, Verdict.NOT_APPLICABLE, null, message, 5, "o"))}) {
+                JsonNode tree = MAPPER.readTree(ours);
+                assertEquals(actor, tree.get("actor").asText());
+                assertEquals(workspace, tree.get("workspace").asText());
+                assertEquals(message, tree.get("message").asText());
+            }
+            assertEquals(r, Json.decodeResult(Json.encode(r)));
+        }
+    }
+
+    private static String randomText(java.util.Random random, String alphabet) {
+        int[] codePoints = alphabet.codePoints().toArray();
+        StringBuilder sb = new StringBuilder();
+        for (int i = random.nextInt(12); i > 0; i--) {
+            sb.appendCodePoint(codePoints[random.nextInt(codePoints.length)]);
+        }
+        return sb.toString();
+    }
+
+    @Test
     void resultWithBinaryKeysRoundTrips() throws Exception {
         byte[] target = {'t', ':', (byte) 0x80, 0};
         KeyResult r = copied(RedisKey.of(BINARY), RedisKey.of(target));
