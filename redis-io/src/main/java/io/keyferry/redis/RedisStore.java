@@ -59,6 +59,8 @@ public final class RedisStore implements AutoCloseable {
     private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
     /** Keys per batched read: one script call blocks the server while it reads them all. */
     static final int BATCH = 100;
+    /** Value parts after which a batched create takes no more keys (a single bigger key still goes, alone). */
+    static final int BATCH_ARGS = 20_000;
 
     /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
     private static final List<String> STRUCT_COMMANDS = List.of(
@@ -457,14 +459,7 @@ public final class RedisStore implements AutoCloseable {
      * @return one future per key, in order
      */
     public List<CompletableFuture<Boolean>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
-        if (cluster != null) {
-            List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                out.add(createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)));
-            }
-            return out;
-        }
-        return writeAll(WRITE, keys, (i, args) -> {
+        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
             args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
@@ -475,31 +470,39 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}. */
     public List<CompletableFuture<Boolean>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
-        if (cluster != null) {
-            List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                out.add(restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)));
-            }
-            return out;
-        }
-        return writeAll(RESTORE, keys, (i, args) -> {
+        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)), (i, args) -> {
             args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
             args.add(payloads.get(i));
         });
     }
 
-    /** Batches of a 'many' write script: the arguments of key i are added by {@code argsOf}. */
+    /**
+     * Batches of a 'many' write script, the arguments of key i added by {@code argsOf}; on a
+     * cluster, key i's own call ({@code one}) instead.
+     */
     private List<CompletableFuture<Boolean>> writeAll(Script script, List<RedisKey> keys,
+                                                      java.util.function.IntFunction<CompletableFuture<Boolean>> one,
                                                       java.util.function.BiConsumer<Integer, List<byte[]>> argsOf) {
         List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
-        for (int from = 0; from < keys.size(); from += BATCH) {
-            int to = Math.min(keys.size(), from + BATCH);
-            byte[][] k = new byte[to - from][];
+        if (cluster != null) {
+            for (int i = 0; i < keys.size(); i++) {
+                out.add(one.apply(i));
+            }
+            return out;
+        }
+        int from = 0;
+        while (from < keys.size()) {
+            // a call holds the server while it runs: it takes no more keys at BATCH keys or once it
+            // holds BATCH_ARGS parts, whichever comes first
             List<byte[]> args = new ArrayList<>();
             args.add(MANY);
+            int to = from;
+            while (to < keys.size() && to - from < BATCH && (to == from || args.size() < BATCH_ARGS)) {
+                argsOf.accept(to++, args);
+            }
+            byte[][] k = new byte[to - from][];
             for (int i = from; i < to; i++) {
                 k[i - from] = keys.get(i).unsafeBytes();
-                argsOf.accept(i, args);
             }
             CompletableFuture<List<Object>> all = evalAsync(script, k, args.toArray(new byte[0][]));
             for (int i = 0; i < k.length; i++) {
@@ -512,6 +515,7 @@ public final class RedisStore implements AutoCloseable {
                     throw new io.lettuce.core.RedisCommandExecutionException(text(d));
                 }));
             }
+            from = to;
         }
         return out;
     }

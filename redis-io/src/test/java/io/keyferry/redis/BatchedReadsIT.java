@@ -161,6 +161,33 @@ class BatchedReadsIT {
     }
 
     @Test
+    void bigCreatesAreSpreadOverSeveralCallsAndEachIsWrittenWhole() {
+        // warm: the script is loaded, so each batch below is one EVALSHA
+        store.createAllIfAbsentAsync(List.of(RedisKey.of("warm")), List.of(new KeyValue.StringValue(b("w"))), List.of(0L));
+        store.flush();
+        List<RedisKey> keys = new ArrayList<>();
+        List<KeyValue> values = new ArrayList<>();
+        for (int k = 0; k < 5; k++) {
+            List<KeyValue.Field> fields = new ArrayList<>();
+            for (int f = 0; f < 6_000; f++) {
+                fields.add(new KeyValue.Field(b("f" + f), b("v" + k + ":" + f)));
+            }
+            keys.add(RedisKey.of("h" + k));
+            values.add(new KeyValue.HashValue(fields));
+        }
+        long before = evalshaCalls(store);
+        List<CompletableFuture<Boolean>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
+        store.flush();
+        done.forEach(d -> assertTrue(d.join()));
+        // 12,000 parts each: two keys reach the 20,000 parts after which a call takes no more
+        assertEquals(3, evalshaCalls(store) - before);
+        for (int k = 0; k < 5; k++) {
+            assertEquals(6_000L, store.commands().hlen(b("h" + k)));
+            assertArrayEquals(b("v" + k + ":5999"), store.commands().hget(b("h" + k), b("f5999")));
+        }
+    }
+
+    @Test
     void aBatchedRestoreFailsOnlyTheKeyWhosePayloadIsBad() {
         store.commands().set(b("src"), b("payload source"));
         byte[] good = store.readDump(RedisKey.of("src")).payload();
@@ -175,6 +202,16 @@ class BatchedReadsIT {
         assertEquals(0L, store.commands().exists(b("r1")));
         assertEquals("payload source", new String(store.commands().get(b("r2")), StandardCharsets.UTF_8));
         assertTrue(store.commands().pttl(b("r2")) > 20_000);
+    }
+
+    /** The server's count of EVALSHA calls. */
+    private static long evalshaCalls(RedisStore s) {
+        for (String line : s.commands().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
     }
 
     private static byte[] b(String s) {
