@@ -57,7 +57,7 @@ public final class RedisStore implements AutoCloseable {
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_DUMP = new byte[0];
     private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
-    /** Keys per batched read: one script call blocks the server while it reads them all. */
+    /** Keys per batched call, at most: one script call holds the server while it runs. */
     static final int BATCH = 100;
     /** Value parts after which a batched create takes no more keys (a single bigger key still goes, alone). */
     static final int BATCH_ARGS = 20_000;
