@@ -119,7 +119,7 @@ public final class RedisStore implements AutoCloseable {
 
             @Override
             public boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
-                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
+                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, ttlArg(ttlMs));
                 return done != null && done == 1L;
             }
         });
@@ -320,7 +320,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
-        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)), payload);
+        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, ttlArg(ttlMs), payload);
         return done != null && done == 1L;
     }
 
@@ -462,7 +462,7 @@ public final class RedisStore implements AutoCloseable {
         return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
-            args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
+            args.add(ttlArg(ttlMs.get(i)));
             args.add(bytes(Integer.toString(parts.size())));
             args.addAll(parts);
         });
@@ -471,7 +471,7 @@ public final class RedisStore implements AutoCloseable {
     /** {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}. */
     public List<CompletableFuture<Boolean>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
         return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)), (i, args) -> {
-            args.add(bytes(Long.toString(ttlMs.get(i) > 0 ? ttlMs.get(i) : 0)));
+            args.add(ttlArg(ttlMs.get(i)));
             args.add(payloads.get(i));
         });
     }
@@ -522,7 +522,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
     public CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
-        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)), payload)
+        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, ttlArg(ttlMs), payload)
                 .thenApply(n -> n != null && n == 1L);
     }
 
@@ -557,7 +557,7 @@ public final class RedisStore implements AutoCloseable {
         List<byte[]> args = new ArrayList<>();
         args.add(expected);
         args.add(bytes(value.type().wire()));
-        args.add(bytes(Long.toString(ttlMs > 0 ? ttlMs : 0)));
+        args.add(ttlArg(ttlMs));
         args.addAll(parts(value));
         return args.toArray(new byte[0][]);
     }
@@ -710,12 +710,19 @@ public final class RedisStore implements AutoCloseable {
 
     // ---- helpers ------------------------------------------------------------------------
 
-    private byte[][] readArgs(byte[] flag) {
-        return new byte[][] {flag, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes()))};
+    /** read.lua's arguments: the flag, the big-key limits, then {@code more} ({@code MANY} for several keys). */
+    private byte[][] readArgs(byte[] flag, byte[]... more) {
+        byte[][] args = new byte[3 + more.length][];
+        args[0] = flag;
+        args[1] = bytes(Long.toString(chunking.bigElements()));
+        args[2] = bytes(Long.toString(chunking.bigStringBytes()));
+        System.arraycopy(more, 0, args, 3, more.length);
+        return args;
     }
 
-    private byte[][] readArgs(byte[] flag, byte[] many) {
-        return new byte[][] {flag, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())), many};
+    /** A TTL as the write scripts take it: {@code <= 0} is persistent, sent as 0. */
+    private static byte[] ttlArg(long ttlMs) {
+        return bytes(Long.toString(ttlMs > 0 ? ttlMs : 0));
     }
 
     /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */

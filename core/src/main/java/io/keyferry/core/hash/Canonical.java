@@ -42,7 +42,7 @@ public final class Canonical {
             String fingerprint = json.isPresent() ? fingerprint(value) : sha.substring(0, FINGERPRINT_HEX);
             return new Side(KeyType.STRING, s.value().length, sha, ttlMs, fingerprint);
         }
-        Side canonical = digest(value).side(ttlMs);
+        Side canonical = digest(value, true).side(ttlMs);
         boolean sameOrder = value instanceof KeyValue.ListValue || value instanceof KeyValue.StreamValue;
         return new Side(canonical.type(), canonical.size(), canonical.sha256(), ttlMs,
                 sameOrder ? canonical.sha256().substring(0, FINGERPRINT_HEX) : fingerprint(value));
@@ -60,21 +60,7 @@ public final class Canonical {
         if (value instanceof KeyValue.StringValue s) {
             return sha256Hex(s.value()).substring(0, FINGERPRINT_HEX);
         }
-        CanonicalDigest d = CanonicalDigest.of(value.type());
-        if (value instanceof KeyValue.HashValue h) {
-            h.fields().forEach(f -> d.field(f.name(), f.value()));
-        } else if (value instanceof KeyValue.ListValue l) {
-            l.items().forEach(d::element);
-        } else if (value instanceof KeyValue.SetValue s) {
-            s.members().forEach(d::element);
-        } else if (value instanceof KeyValue.ZSetValue z) {
-            z.members().forEach(m -> d.scored(m.member(), m.score()));
-        } else if (value instanceof KeyValue.StreamValue st) {
-            st.entries().forEach(e -> d.entry(e.id(), e.fields()));
-        } else {
-            throw new IllegalArgumentException("no fingerprint for " + value.type().wire());
-        }
-        return d.side(-1).sha256().substring(0, FINGERPRINT_HEX);
+        return digest(value, false).side(-1).sha256().substring(0, FINGERPRINT_HEX);
     }
 
     public static String sha256(KeyValue value) {
@@ -89,22 +75,34 @@ public final class Canonical {
         return side(value, -1).size();
     }
 
-    /** A whole collection fed to the digest in canonical order. */
-    private static CanonicalDigest digest(KeyValue value) {
+    /**
+     * A whole collection fed to a digest: in canonical order (hash fields, set members and zset
+     * members sorted), or, for a {@link #fingerprint}, in the order read.
+     */
+    private static CanonicalDigest digest(KeyValue value, boolean canonicalOrder) {
         CanonicalDigest d = CanonicalDigest.of(value.type());
         if (value instanceof KeyValue.HashValue h) {
-            List<KeyValue.Field> fields = new ArrayList<>(h.fields());
-            fields.sort((a, b) -> BYTES.compare(a.name(), b.name()));
+            List<KeyValue.Field> fields = h.fields();
+            if (canonicalOrder) {
+                fields = new ArrayList<>(fields);
+                fields.sort((x, y) -> BYTES.compare(x.name(), y.name()));
+            }
             fields.forEach(f -> d.field(f.name(), f.value()));
         } else if (value instanceof KeyValue.ListValue l) {
             l.items().forEach(d::element);
         } else if (value instanceof KeyValue.SetValue s) {
-            List<byte[]> members = new ArrayList<>(s.members());
-            members.sort(BYTES);
+            List<byte[]> members = s.members();
+            if (canonicalOrder) {
+                members = new ArrayList<>(members);
+                members.sort(BYTES);
+            }
             members.forEach(d::element);
         } else if (value instanceof KeyValue.ZSetValue z) {
-            List<KeyValue.Scored> members = new ArrayList<>(z.members());
-            members.sort((a, b) -> BYTES.compare(a.member(), b.member()));
+            List<KeyValue.Scored> members = z.members();
+            if (canonicalOrder) {
+                members = new ArrayList<>(members);
+                members.sort((x, y) -> BYTES.compare(x.member(), y.member()));
+            }
             members.forEach(m -> d.scored(m.member(), m.score()));
         } else if (value instanceof KeyValue.StreamValue st) {
             st.entries().forEach(e -> d.entry(e.id(), e.fields()));
