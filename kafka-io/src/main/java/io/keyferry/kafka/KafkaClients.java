@@ -74,6 +74,11 @@ public final class KafkaClients {
 
     /** A consumer that sees only committed records; {@code groupId} null for a group-less reader. */
     public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        return consumer(groupId, clientId, Map.of());
+    }
+
+    /** As {@link #consumer(String, String)}, with {@code extra} consumer settings on top. */
+    public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId, Map<String, Object> extra) {
         Map<String, Object> p = common();
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         if (groupId != null) {
@@ -87,6 +92,7 @@ public final class KafkaClients {
             p.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
             p.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
         }
+        p.putAll(extra);
         return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 

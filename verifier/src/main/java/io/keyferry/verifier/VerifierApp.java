@@ -63,6 +63,15 @@ public final class VerifierApp implements AutoCloseable {
     private ConflictPolicy policy;
     private long verified;
 
+    /** Results per poll, hence per transaction. */
+    static final int POLL_RECORDS = 2_000;
+    /**
+     * A poll's keys are read from Redis, and their values held, in slices of at most this many
+     * source bytes (a key alone may be bigger, up to the big-key limit): 2,000 keys near that limit
+     * would not fit in memory at once.
+     */
+    static final long SLICE_BYTES = 64L << 20;
+
     private final Metrics metrics;
     private final Workers workers = new Workers("keyferry-verify");
 
@@ -73,7 +82,11 @@ public final class VerifierApp implements AutoCloseable {
         this.source = source;
         this.target = target;
         this.judge = new Judge(config.ttlToleranceMs());
-        this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run());
+        // Each poll is one transaction (verdicts and offsets) and one round trip to each Redis:
+        // at the consumer's default of 500 records the verifier fell behind the migrator, and at
+        // 2,000 it keeps up. What a poll reads from Redis at once is bounded by SLICE_* below.
+        this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run(),
+                Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS));
         // A stable transactional id: a restarted verifier fences the one it replaces and aborts
         // that one's open transaction, which would otherwise hold back the audit topic's last
         // stable offset (and hide verdicts from read_committed readers) until it timed out.
@@ -261,12 +274,49 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     /**
-     * The verdicts of a poll's results, with the reads of all of them sent together (one round
-     * trip to each Redis); a result whose reads failed is then verified on its own, with retries.
+     * The verdicts of a poll's results, slice by slice ({@link #SLICE_BYTES}).
      *
      * @return null when stopped while waiting for Redis
      */
     private Verdicts verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+            throws InterruptedException {
+        List<AuditRecord> audits = new ArrayList<>(results.size());
+        List<byte[]> encoded = new ArrayList<>(results.size());
+        int from = 0;
+        while (from < results.size()) {
+            int to = sliceEnd(results, from, SLICE_BYTES);
+            Verdicts v = verifySlice(results.subList(from, to), recs.subList(from, to), stop);
+            if (v == null) {
+                return null;
+            }
+            audits.addAll(v.audits());
+            encoded.addAll(v.encoded());
+            from = to;
+        }
+        return new Verdicts(audits, encoded);
+    }
+
+    /** Where the slice that begins at {@code from} ends: see {@link #SLICE_BYTES}. */
+    static int sliceEnd(List<KeyResult> results, int from, long maxBytes) {
+        long bytes = 0;
+        int to = from;
+        while (to < results.size()) {
+            bytes += Math.max(0, results.get(to).source().size());
+            if (to > from && bytes > maxBytes) {
+                break;
+            }
+            to++;
+        }
+        return to;
+    }
+
+    /**
+     * The verdicts of a slice of results, with the reads of all of them sent together (one round
+     * trip to each Redis); a result whose reads failed is then verified on its own, with retries.
+     *
+     * @return null when stopped while waiting for Redis
+     */
+    private Verdicts verifySlice(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
         int n = results.size();
         List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
