@@ -15,9 +15,14 @@ final class Reporting {
     private Reporting() {
     }
 
-    static int finish(KafkaClients clients, String run, Path report) {
+    /** The tally the end of the run will need, read while the run goes on. */
+    static AuditTopic.Following follow(KafkaClients clients, String run, Path report) {
+        return new AuditTopic(clients).follow(run, report != null);
+    }
+
+    static int finish(AuditTopic.Following following, Path report) throws InterruptedException {
         Summary summary;
-        try (RunTally tally = new AuditTopic(clients).tally(run, report != null)) {
+        try (RunTally tally = following.finish()) {
             if (report != null) {
                 try {
                     ReportWriter.write(report, tally.records());

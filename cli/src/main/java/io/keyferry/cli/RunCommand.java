@@ -69,6 +69,7 @@ final class RunCommand implements Callable<Integer> {
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
                     System.currentTimeMillis()));
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
+            var following = session.own(Reporting.follow(clients, run, verifyConfig.report()));
 
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
             var metrics = new Progress.Counter(session.observe(port, clients, run, "run", migrateConfig.mode().wire(),
@@ -110,7 +111,7 @@ final class RunCommand implements Callable<Integer> {
                 System.out.printf("run %s stopped before it was complete; run it again with --run %s to resume%n", run, run);
                 return Errors.USAGE;
             }
-            return Reporting.finish(clients, run, verifyConfig.report());
+            return Reporting.finish(following, verifyConfig.report());
         }
     }
 }

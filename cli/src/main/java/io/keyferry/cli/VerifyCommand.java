@@ -51,13 +51,16 @@ final class VerifyCommand implements Callable<Integer> {
             VerifierApp app = session.own(new VerifierApp(config, clients, s, t, metrics));
             var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             Progress progress = session.own(Progress.start("verify " + run, run, metrics::verified, Progress.runTotal(completion)));
+            // Until complete, the summary's tally is read as the verdicts come; otherwise at the end.
+            var following = untilComplete ? session.own(Reporting.follow(clients, run, config.report())) : null;
             boolean complete = app.run(session::stopping, untilComplete);
             progress.close();
             if (untilComplete && !complete) {
                 System.out.println("verify stopped before the run was complete; start it again to go on");
                 return Errors.USAGE;
             }
-            return Reporting.finish(clients, run, config.report());
+            return Reporting.finish(following != null ? following : session.own(Reporting.follow(clients, run, config.report())),
+                    config.report());
         }
     }
 }

@@ -49,6 +49,27 @@ public final class TopicReader {
     }
 
     /**
+     * As {@link #read(KafkaClients, String, Map, Consumer, boolean, BooleanSupplier)} following,
+     * until {@code finish} says so; then on up to the topic's end as of that moment, and back.
+     * {@code abort} ends it at once, wherever it is.
+     */
+    public static void readUntilFinished(KafkaClients clients, String name, Map<Integer, Long> from,
+                                         Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier finish,
+                                         BooleanSupplier abort) {
+        String topic = clients.topic(name);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
+            List<TopicPartition> tps = assignAll(c, topic, from);
+            while (!abort.getAsBoolean()) {
+                if (finish.getAsBoolean()) {
+                    readUpTo(c, c.endOffsets(tps), sink, abort);
+                    return;
+                }
+                poll(c, sink);
+            }
+        }
+    }
+
+    /**
      * Assigns {@code c} every partition of {@code topic}, each at {@code from.get(partition)} where
      * given (below the log's start, the consumer resets to it) and at its start elsewhere.
      */

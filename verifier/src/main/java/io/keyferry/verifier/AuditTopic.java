@@ -38,18 +38,87 @@ public final class AuditTopic {
     public RunTally tally(String run, boolean records) {
         RunTally tally = records ? new RunTally(run) : RunTally.countsOnly(run);
         Skipped skipped = new Skipped(run);
-        TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
-            if (!skipped.mayBeOurs(r)) {
-                return;
-            }
-            try {
-                tally.add(Json.decodeAudit(r.value()), r.value());
-            } catch (BadRecordException e) {
-                skipped.add(r, e);
-            }
-        }, false, () -> false);
+        TopicReader.read(clients, Topics.AUDIT, from(run), r -> add(tally, skipped, r), false, () -> false);
         skipped.log();
         return tally;
+    }
+
+    private static void add(RunTally tally, Skipped skipped, ConsumerRecord<byte[], byte[]> r) {
+        if (!skipped.mayBeOurs(r)) {
+            return;
+        }
+        try {
+            tally.add(Json.decodeAudit(r.value()), r.value());
+        } catch (BadRecordException e) {
+            skipped.add(r, e);
+        }
+    }
+
+    /**
+     * As {@link #tally(String, boolean)}, read while the run goes on: the end of a run of a million
+     * keys then reads only the last verdicts instead of spending seconds on the whole trail.
+     */
+    public Following follow(String run, boolean records) {
+        return new Following(run, records);
+    }
+
+    /** A tally being read on a thread of its own; {@link #finish()} completes it. */
+    public final class Following implements AutoCloseable {
+        private final RunTally tally;
+        private final Thread thread;
+        private volatile boolean finishing;
+        private volatile boolean aborted;
+        private volatile Throwable failure;
+        private boolean handedOut;
+
+        private Following(String run, boolean records) {
+            this.tally = records ? new RunTally(run) : RunTally.countsOnly(run);
+            Skipped skipped = new Skipped(run);
+            this.thread = new Thread(() -> {
+                try {
+                    // Before the run has started nothing says where its verdicts begin; reading from
+                    // the topic's start would wade through every earlier run's.
+                    java.util.Map<Integer, Long> from = from(run);
+                    while (from.isEmpty() && !finishing && !aborted) {
+                        Thread.sleep(1000);
+                        from = from(run);
+                    }
+                    TopicReader.readUntilFinished(clients, Topics.AUDIT, from, r -> add(tally, skipped, r),
+                            () -> finishing, () -> aborted);
+                    skipped.log();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            }, "keyferry-tally-" + run);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        /**
+         * Every committed audit record of the run up to the topic's end as of now; call it once the
+         * verifiers are done. The caller closes the tally.
+         */
+        public RunTally finish() throws InterruptedException {
+            finishing = true;
+            thread.join();
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure != null) {
+                throw new IllegalStateException(failure);
+            }
+            handedOut = true;
+            return tally;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            aborted = true;
+            thread.join();
+            if (!handedOut) {
+                tally.close();
+            }
+        }
     }
 
     public void forEach(String run, Consumer<AuditRecord> sink) {

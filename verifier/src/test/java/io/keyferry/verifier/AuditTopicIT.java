@@ -1,0 +1,80 @@
+package io.keyferry.verifier;
+
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.json.Json;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.ConflictPolicy;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.MismatchKind;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.RunStart;
+import io.keyferry.core.model.Side;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.model.Verdict;
+import io.keyferry.core.report.RunTally;
+import io.keyferry.core.report.Summary;
+import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.ProgressTopic;
+import io.keyferry.kafka.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class AuditTopicIT {
+    @TempDir
+    Path dir;
+
+    private static AuditRecord verdict(String run, String key, long atMs, Verdict verdict) {
+        Side side = new Side(KeyType.STRING, 3, "a".repeat(64), -1);
+        KeyResult r = new KeyResult(run, "alice", Mode.EXECUTE, null, RedisKey.of(key), RedisKey.of("new:" + key), side, side,
+                atMs - 2, Status.COPIED, null, null, atMs - 1, "t.keys/0@1");
+        return new AuditRecord(r, verdict, verdict == Verdict.MISMATCH ? MismatchKind.VALUE : null, null, atMs, "t.results/0@1");
+    }
+
+    private static void send(KafkaProducer<byte[], byte[]> producer, KafkaClients clients, AuditRecord a) throws Exception {
+        producer.send(new ProducerRecord<>(clients.topic(Topics.AUDIT), a.result().key().bytes(), Json.encode(a))).get();
+    }
+
+    @Test
+    void aFollowingTallyCountsTheRunsVerdictsFromBeforeAndAfterItStartedAndNoneOfOtherRuns() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "at", 3, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+                Topics.awaitReady(admin, List.of(clients.topic(Topics.AUDIT), clients.topic(Topics.PROGRESS)));
+            }
+            AuditTopic audit = new AuditTopic(clients);
+            try (var producer = clients.producer("at-test")) {
+                send(producer, clients, verdict("r1", "before-start", 1_000, Verdict.MATCH)); // an earlier attempt's, before r1 began
+                new ProgressTopic(clients).claim(new RunStart("r1", Mode.EXECUTE, "alice", ConflictPolicy.SKIP, 2_000));
+                send(producer, clients, verdict("r1", "a", 3_000, Verdict.MATCH));
+                send(producer, clients, verdict("r2", "a", 3_000, Verdict.MISMATCH));
+                send(producer, clients, verdict("r1", "b", 3_100, Verdict.MISMATCH));
+                try (AuditTopic.Following following = audit.follow("r1", false)) {
+                    Thread.sleep(1500); // let it read what is there and wait for more
+                    send(producer, clients, verdict("r1", "c", 3_200, Verdict.MATCH));
+                    send(producer, clients, verdict("r1", "b", 3_300, Verdict.MATCH)); // b verified again: its latest counts
+                    try (RunTally followed = following.finish(); RunTally read = audit.tally("r1", false)) {
+                        Summary summary = followed.summary();
+                        assertEquals(3, summary.scanned(), "a, b and c: the record before the run's start is not the run's");
+                        assertEquals(3, summary.count(Verdict.MATCH));
+                        assertEquals(0, summary.mismatches(), "r2's mismatch and b's first verdict do not count");
+                        assertEquals(read.summary(), summary, "what a tally read at the end finds");
+                    }
+                }
+            }
+        }
+    }
+}
