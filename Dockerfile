@@ -8,4 +8,5 @@ FROM eclipse-temurin:17-jre
 COPY --from=build /src/cli/target/keyferry.jar /app/keyferry.jar
 # Metrics, health and readiness (--http-port) for Prometheus and the orchestrator.
 EXPOSE 9400
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/keyferry.jar"]
+# The parallel collector, as bin/keyferry: see docs/performance.md.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:+UseParallelGC", "-jar", "/app/keyferry.jar"]
