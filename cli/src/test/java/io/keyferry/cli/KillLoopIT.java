@@ -194,7 +194,9 @@ class KillLoopIT {
         Process a = migrator("a0", run, "");
         assertTrue(job.awaitCopied(200, Duration.ofSeconds(90)), "the run goes\n" + job.log("scan") + job.log("a0"));
         Set<String> before = migratorTransactionalIds(run);
-        assertEquals(1, before.size(), "one replica, one stream thread: " + before);
+        assertEquals(MigratorApp.STREAM_THREADS, before.size(), "one replica, an id per stream thread: " + before);
+        assertEquals(1, before.stream().map(id -> id.substring(0, id.lastIndexOf('-'))).distinct().count(),
+                "the threads' ids differ only by the thread's number: " + before);
         // Kill it inside a transaction: with the target stopped, the replica is held in the middle of
         // a page, often with the results of the pages before it sent and not yet committed; when
         // it is not, let it go on a little and stop it again.

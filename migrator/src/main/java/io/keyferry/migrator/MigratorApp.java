@@ -32,7 +32,7 @@ public final class MigratorApp implements AutoCloseable {
     private java.nio.channels.FileChannel slotLock;
     private final Pacer pacer;
     /** Streams threads per replica; they share the replica's Redis connections. */
-    static final int STREAM_THREADS = 2;
+    public static final int STREAM_THREADS = 2;
 
     /**
      * @param rate the limiter the migrator paces itself with: set every second by a {@link Pacer}
