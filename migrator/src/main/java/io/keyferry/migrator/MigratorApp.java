@@ -33,6 +33,8 @@ public final class MigratorApp implements AutoCloseable {
     private final Pacer pacer;
     /** Streams threads per replica; they share the replica's Redis connections. */
     public static final int STREAM_THREADS = 2;
+    /** Key pages a stream thread buffers per partition (see below). */
+    static final int BUFFERED_PAGES = 5;
 
     /**
      * @param rate the limiter the migrator paces itself with: set every second by a {@link Pacer}
@@ -64,6 +66,13 @@ public final class MigratorApp implements AutoCloseable {
         // short so a restarted or surviving replica takes over within seconds, not the default 45 s.
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
+        // A stream thread polls again, and so takes part in a rebalance (a replica joining, or this
+        // replica's second thread joining a moment after the first took every partition), only
+        // once it has worked through all it buffered: by default 1000 records a partition, here
+        // 1000 pages of 100 keys, minutes of work. Meanwhile the group waited and the verifier
+        // saw no new result (10-15 s stalls in the bench). A few pages keep polls well under a
+        // second apart; a paced replica buffers one.
+        p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, config.rps() > 0 ? 1 : BUFFERED_PAGES);
         if (config.rps() > 0) {
             // A paced replica works through what one poll returned before it polls again, and only
             // a poll lets it take part in a rebalance or commit its transaction: keep that to about
