@@ -31,9 +31,9 @@ public final class MigratorApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
     private final Pacer pacer;
-    /** Streams threads per replica; they share the replica's Redis connections. */
+    /** Streams threads per replica (one when paced); they share the replica's Redis connections. */
     public static final int STREAM_THREADS = 2;
-    /** Key pages a stream thread buffers per partition (see below). */
+    /** Key pages a stream thread buffers per partition when not paced (see below). */
     static final int BUFFERED_PAGES = 5;
 
     /**
@@ -52,8 +52,11 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, slot.toString());
         // A page waits on Redis three times (source reads, creates, read-backs); with one thread the
         // process sat idle for those waits (the bench's two cores about 80 % busy). A second thread
-        // works on other partitions meanwhile: +15-30 % at 300k keys; four were no better than two.
-        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, STREAM_THREADS);
+        // works on other partitions meanwhile: +14-18 % inside a 300k run; four were no better.
+        // A paced replica keeps one: its pace is split among its threads, so a page took each
+        // thread twice as long and a rebalance waited for it (replicas joining a paced run took
+        // half a minute to settle their shares).
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.rps() > 0 ? 1 : STREAM_THREADS);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // A transaction stays open while a key is copied, and a big key takes a while (a million
@@ -66,14 +69,15 @@ public final class MigratorApp implements AutoCloseable {
         // short so a restarted or surviving replica takes over within seconds, not the default 45 s.
         p.put(StreamsConfig.consumerPrefix("session.timeout.ms"), 10_000);
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 2_000);
-        // A stream thread polls again, and so takes part in a rebalance (a replica joining, or this
-        // replica's second thread joining a moment after the first took every partition), only
-        // once it has worked through all it buffered: by default 1000 records a partition, here
-        // 1000 pages of 100 keys, minutes of work. Meanwhile the group waited and the verifier
-        // saw no new result (10-15 s stalls in the bench). A few pages keep polls well under a
-        // second apart; a paced replica buffers one.
-        p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, config.rps() > 0 ? 1 : BUFFERED_PAGES);
-        if (config.rps() > 0) {
+        if (config.rps() == 0) {
+            // A stream thread polls again, and so takes part in a rebalance (a replica joining, or
+            // this replica's second thread joining a moment after the first took every partition),
+            // only once it has worked through all it buffered: by default 1000 records a partition,
+            // here 1000 pages of 100 keys, minutes of work. Meanwhile the group waited and the
+            // verifier saw no new result (10-15 s stalls in the bench). A few pages keep polls well
+            // under a second apart.
+            p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, BUFFERED_PAGES);
+        } else {
             // A paced replica works through what one poll returned before it polls again, and only
             // a poll lets it take part in a rebalance or commit its transaction: keep that to about
             // a quarter of a second's worth of the run's --rps (a record is a page of up to 100
