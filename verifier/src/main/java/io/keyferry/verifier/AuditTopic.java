@@ -64,6 +64,8 @@ public final class AuditTopic {
 
     /** A tally being read on a thread of its own; {@link #finish()} completes it. */
     public final class Following implements AutoCloseable {
+        private final String run;
+        private final boolean records;
         private final RunTally tally;
         private final Thread thread;
         private volatile boolean finishing;
@@ -72,6 +74,8 @@ public final class AuditTopic {
         private boolean handedOut;
 
         private Following(String run, boolean records) {
+            this.run = run;
+            this.records = records;
             this.tally = records ? new RunTally(run) : RunTally.countsOnly(run);
             Skipped skipped = new Skipped(run);
             this.thread = new Thread(() -> {
@@ -101,13 +105,15 @@ public final class AuditTopic {
         public RunTally finish() throws InterruptedException {
             finishing = true;
             thread.join();
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure != null) {
-                throw new IllegalStateException(failure);
-            }
             handedOut = true;
+            if (failure != null) {
+                // The run is done whatever happened to this reader (the broker away too long):
+                // its summary comes from the trail read afresh, as before there was a reader.
+                LOG.warn("reading run {}'s audit trail along the way failed ({}); reading it again", run,
+                        io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(failure.getMessage())));
+                tally.close();
+                return tally(run, records);
+            }
             return tally;
         }
 

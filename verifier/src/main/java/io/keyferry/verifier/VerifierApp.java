@@ -84,7 +84,7 @@ public final class VerifierApp implements AutoCloseable {
         this.judge = new Judge(config.ttlToleranceMs());
         // Each poll is one transaction (verdicts and offsets) and one round trip to each Redis:
         // at the consumer's default of 500 records the verifier fell behind the migrator, and at
-        // 2,000 it keeps up. What a poll reads from Redis at once is bounded by SLICE_* below.
+        // 2,000 it keeps up. What a poll reads from Redis at once is bounded by SLICE_BYTES.
         this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run(),
                 Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS));
         // A stable transactional id: a restarted verifier fences the one it replaces and aborts
