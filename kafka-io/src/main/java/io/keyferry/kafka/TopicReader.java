@@ -35,23 +35,14 @@ public final class TopicReader {
      */
     public static void read(KafkaClients clients, String name, Map<Integer, Long> from,
                             Consumer<ConsumerRecord<byte[], byte[]>> sink, boolean follow, BooleanSupplier stop) {
-        String topic = clients.topic(name);
-        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
-            List<TopicPartition> tps = assignAll(c, topic, from);
-            if (!follow) {
-                readUpTo(c, c.endOffsets(tps), sink, stop);
-                return;
-            }
-            while (!stop.getAsBoolean()) {
-                poll(c, sink);
-            }
-        }
+        // To the end as of now is following that is told to finish at once.
+        readUntilFinished(clients, name, from, sink, () -> !follow, stop);
     }
 
     /**
-     * As {@link #read(KafkaClients, String, Map, Consumer, boolean, BooleanSupplier)} following,
-     * until {@code finish} says so; then on up to the topic's end as of that moment, and back.
-     * {@code abort} ends it at once, wherever it is.
+     * Follows topic {@code name} from {@code from} (as {@link #read(KafkaClients, String, Map,
+     * Consumer, boolean, BooleanSupplier)}) until {@code finish} says so, then reads on up to the
+     * topic's end as of that moment, and returns. {@code abort} ends it at once, wherever it is.
      */
     public static void readUntilFinished(KafkaClients clients, String name, Map<Integer, Long> from,
                                          Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier finish,
