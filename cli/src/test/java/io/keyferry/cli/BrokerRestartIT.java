@@ -55,7 +55,7 @@ class BrokerRestartIT {
         assertTrue(at < job.keys - 2, "killed mid-run");
 
         assertTrue(run.waitFor(240, TimeUnit.SECONDS), "the run finishes\n" + job.log("run"));
-        assertEquals(0, run.exitValue(), job.log("run"));
+        assertEquals(0, run.exitValue(), job.log("run") + job.mismatches(report));
         job.checkAllCopied(report);
     }
 }

@@ -143,6 +143,29 @@ final class FaultJob implements AutoCloseable {
         return Await.until(timeout, () -> copied() >= n);
     }
 
+    /**
+     * The report's mismatch lines, each with both sides' TTL as they are now: what a failed
+     * exit-code check shows (a report line does not name the mismatch's kind; equal hashes
+     * with different TTLs point to a TTL).
+     */
+    String mismatches(Path report) {
+        List<String> lines;
+        try {
+            lines = Files.exists(report) ? Files.readAllLines(report) : List.of();
+        } catch (IOException e) {
+            return "(report unreadable: " + e.getMessage() + ")";
+        }
+        StringBuilder out = new StringBuilder("\nmismatches in " + report + ":");
+        for (String line : lines) {
+            if (line.endsWith(",mismatch")) {
+                String key = line.split(",", 3)[1];
+                out.append('\n').append(line).append("  source pttl=").append(source.strings().pttl(key))
+                        .append(" target pttl=").append(target.strings().pttl(key));
+            }
+        }
+        return out.toString();
+    }
+
     String log(String name) {
         try {
             return Files.readString(tmp.resolve(name + ".log"));

@@ -123,7 +123,7 @@ class ForeignRecordsIT {
         Set<String> badResults = writeBadRecords(run);
         assertTrue(job.copied() < job.keys, "the bad records landed mid-run");
         assertTrue(r.waitFor(180, TimeUnit.SECONDS), "the run finishes\n" + job.log("run"));
-        assertEquals(0, r.exitValue(), job.log("run"));
+        assertEquals(0, r.exitValue(), job.log("run") + job.mismatches(report));
         job.checkAllCopied(report);
         assertTrue(job.log("run").contains("summary run=" + run + " scanned=" + job.keys + " "), job.log("run"));
 

@@ -135,7 +135,7 @@ class KillLoopIT {
         assertTrue(scan.waitFor(120, TimeUnit.SECONDS), job.log("scan" + KILLS));
         assertEquals(0, scan.exitValue(), job.log("scan" + KILLS));
         assertTrue(verify.waitFor(180, TimeUnit.SECONDS), "the last verifier sees the run complete\n" + job.log("verify" + KILLS));
-        assertEquals(0, verify.exitValue(), job.log("verify" + KILLS));
+        assertEquals(0, verify.exitValue(), job.log("verify" + KILLS) + job.mismatches(report));
         job.checkAllCopied(report);
         assertTrue(a.isAlive() && b.isAlive(), "the replicas keep running until stopped");
     }
@@ -230,7 +230,7 @@ class KillLoopIT {
                 + job.endpoints() + kafkaArgs());
         assertTrue(scan.waitFor(60, TimeUnit.SECONDS), job.log("scan"));
         assertTrue(verify.waitFor(180, TimeUnit.SECONDS), "the verifier sees the run complete\n" + job.log("verify"));
-        assertEquals(0, verify.exitValue(), job.log("verify"));
+        assertEquals(0, verify.exitValue(), job.log("verify") + job.mismatches(report));
         job.checkAllCopied(report);
         assertTrue(a.isAlive(), "the replica keeps running until stopped");
     }
@@ -255,7 +255,7 @@ class KillLoopIT {
         assertTrue(at.get(KILLS - 1) < job.keys - 2, "the last kill was mid-run: " + at);
         Process last = job.spawn("run-last", line);
         assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the resumed run finishes\n" + job.log("run-last"));
-        assertEquals(0, last.exitValue(), job.log("run-last"));
+        assertEquals(0, last.exitValue(), job.log("run-last") + job.mismatches(report));
         job.checkAllCopied(report);
         assertTrue(job.log("run-last").contains(" mismatches=0 "), job.log("run-last"));
     }
