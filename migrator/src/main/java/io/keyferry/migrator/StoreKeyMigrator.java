@@ -127,15 +127,29 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
             }
         }
-        restores.sent(writes, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
+        List<CompletableFuture<RedisStore.Restored>> restored = new ArrayList<>(Collections.nCopies(n, null));
+        restores.sent(restored, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
         creates.sent(writes, target.createAllIfAbsentAsync(creates.keys, creates.values, creates.ttls));
         target.flush();
         // After a write, the read-back; after a refused create or in a dry run, the target as it is.
+        // A batched restore brings its own read-back, taken in the same call.
         boolean[] written = new boolean[n];
+        Side[] seen = new Side[n];
         List<RedisKey> toLook = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             try {
-                if (writes.get(i) != null) {
+                if (restored.get(i) != null) {
+                    RedisStore.Restored r = restored.get(i).join();
+                    written[i] = r.created();
+                    Copy c = (Copy) steps[i];
+                    if (r.sameTtlMs() != null) {
+                        seen[i] = c.srcSide().seenAs(r.sameTtlMs());
+                    } else if (r.look() != null) {
+                        seen[i] = target.side(c.targetKey(), r.look(), c.src(), c.srcSide());
+                    } else {
+                        toLook.set(i, c.targetKey());
+                    }
+                } else if (writes.get(i) != null) {
                     written[i] = writes.get(i).join();
                     toLook.set(i, ((Copy) steps[i]).targetKey());
                 } else if (steps[i] instanceof Predict p) {
@@ -148,7 +162,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
         List<CompletableFuture<Snapshot>> looks = target.readAllAsync(toLook);
         target.flush();
         for (int i = 0; i < n; i++) {
-            if (looks.get(i) == null || steps[i] == null) {
+            if ((looks.get(i) == null && seen[i] == null) || steps[i] == null) {
                 continue;
             }
             try {
@@ -158,7 +172,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                             null, null, keyOffset);
                 } else {
                     Copy c = (Copy) steps[i];
-                    Side dst = target.side(c.targetKey(), looks.get(i).join(), c.src(), c.srcSide());
+                    Side dst = seen[i] != null ? seen[i] : target.side(c.targetKey(), looks.get(i).join(), c.src(), c.srcSide());
                     Status status = written[i] ? (c.srcSide().sameContentAs(dst) ? Status.COPIED : Status.COPY_MISMATCH)
                             : (c.srcSide().sameContentAs(dst) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED);
                     out[i] = result(refs.get(i), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(), status, null, null, keyOffset);
@@ -279,7 +293,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
             ttls.add(c.ttlMs());
         }
 
-        void sent(List<CompletableFuture<Boolean>> writes, List<CompletableFuture<Boolean>> futures) {
+        <T> void sent(List<CompletableFuture<T>> writes, List<CompletableFuture<T>> futures) {
             for (int j = 0; j < at.size(); j++) {
                 writes.set(at.get(j), futures.get(j));
             }

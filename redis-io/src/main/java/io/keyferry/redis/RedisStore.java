@@ -46,9 +46,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RedisStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
-    private static final Script READ = Script.load("read.lua");
+    private static final Script READ = Script.load("snapshot.lua", "read.lua");
     private static final Script WRITE = Script.load("write.lua");
-    private static final Script RESTORE = Script.load("restore.lua");
+    private static final Script RESTORE = Script.load("snapshot.lua", "restore.lua");
     private static final Script DELETE = Script.load("delete.lua");
     private static final Script STREAM_META = Script.load("stream-meta.lua");
     private static final Script STREAM_FINISH = Script.load("stream-finish.lua");
@@ -64,7 +64,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
     private static final List<String> STRUCT_COMMANDS = List.of(
-            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire", "del",
+            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire", "pexpireat", "time", "del",
             "get", "set", "hgetall", "hset", "lrange", "rpush", "smembers", "sadd", "zrange", "zadd",
             "xrange", "xinfo", "xadd", "xsetid", "xgroup",
             // big keys (Chunking): lengths, windows, and the temporary key moved into place
@@ -91,6 +91,8 @@ public final class RedisStore implements AutoCloseable {
     private final RedisClusterAsyncCommands<byte[], byte[]> pipeAsync;
     private final Chunking chunking;
     private final Chunks chunks;
+    /** For the absolute expiries the create and restore scripts set. */
+    private final ServerClock clock;
 
     private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
                        RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
@@ -106,6 +108,7 @@ public final class RedisStore implements AutoCloseable {
         this.cluster = cluster;
         this.async = async;
         this.chunking = chunking;
+        this.clock = new ServerClock(redis::time, System::currentTimeMillis);
         this.chunks = new Chunks(redis, async, chunking, new Chunks.Scripts() {
             @Override
             public List<Object> streamMeta(byte[] key) {
@@ -320,7 +323,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
-        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, ttlArg(ttlMs), payload);
+        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, expiryArg(ttlMs), payload);
         return done != null && done == 1L;
     }
 
@@ -462,18 +465,69 @@ public final class RedisStore implements AutoCloseable {
         return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
-            args.add(ttlArg(ttlMs.get(i)));
+            args.add(expiryArg(ttlMs.get(i)));
             args.add(bytes(Integer.toString(parts.size())));
             args.addAll(parts);
         });
     }
 
-    /** {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}. */
-    public List<CompletableFuture<Boolean>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
-        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)), (i, args) -> {
-            args.add(ttlArg(ttlMs.get(i)));
-            args.add(payloads.get(i));
-        });
+    /**
+     * {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}, each
+     * with its read-back taken in the same call where the server allows (see {@link Restored}).
+     *
+     * @return one future per key, in order
+     */
+    @SuppressWarnings("unchecked")
+    public List<CompletableFuture<Restored>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
+        List<CompletableFuture<Restored>> out = new ArrayList<>(keys.size());
+        if (cluster != null) {
+            for (int i = 0; i < keys.size(); i++) {
+                out.add(restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Restored::unseen));
+            }
+            return out;
+        }
+        for (int from = 0; from < keys.size(); from += BATCH) {
+            int to = Math.min(keys.size(), from + BATCH);
+            byte[][] k = new byte[to - from][];
+            List<byte[]> args = new ArrayList<>(3 + 2 * k.length);
+            args.add(MANY);
+            args.add(bytes(Long.toString(chunking.bigElements())));
+            args.add(bytes(Long.toString(chunking.bigStringBytes())));
+            for (int i = from; i < to; i++) {
+                k[i - from] = keys.get(i).unsafeBytes();
+                args.add(expiryArg(ttlMs.get(i)));
+                args.add(payloads.get(i));
+            }
+            CompletableFuture<List<Object>> all = evalAsync(RESTORE, k, args.toArray(new byte[0][]));
+            for (int i = 0; i < k.length; i++) {
+                int at = i;
+                out.add(all.thenApply(replies -> {
+                    if (!(replies.get(at) instanceof List<?> reply)) {
+                        throw new RedisCommandExecutionException(text(replies.get(at)));
+                    }
+                    boolean done = (Long) reply.get(0) == 1L;
+                    long now = System.currentTimeMillis();
+                    return reply.get(1) instanceof Long ttl ? new Restored(done, null, ttl)
+                            : new Restored(done, snapshot((List<Object>) reply.get(1), 2, now), null);
+                }));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A batched restore of one key, and what the key held right after it.
+     *
+     * @param created  false when the key existed already (it is left untouched)
+     * @param look     the key as read right after, or null
+     * @param sameTtlMs when created and its DUMP is then exactly the payload restored (so it holds the
+     *                 source's value byte for byte): its TTL; else null
+     *                 (both null: not looked at — read it back)
+     */
+    public record Restored(boolean created, Snapshot look, Long sameTtlMs) {
+        static Restored unseen(boolean created) {
+            return new Restored(created, null, null);
+        }
     }
 
     /**
@@ -522,7 +576,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
     public CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
-        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, ttlArg(ttlMs), payload)
+        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, expiryArg(ttlMs), payload)
                 .thenApply(n -> n != null && n == 1L);
     }
 
@@ -553,11 +607,11 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /** write.lua's arguments; the layout is documented there. */
-    private static byte[][] writeArgs(KeyValue value, long ttlMs, byte[] expected) {
+    private byte[][] writeArgs(KeyValue value, long ttlMs, byte[] expected) {
         List<byte[]> args = new ArrayList<>();
         args.add(expected);
         args.add(bytes(value.type().wire()));
-        args.add(ttlArg(ttlMs));
+        args.add(expiryArg(ttlMs));
         args.addAll(parts(value));
         return args.toArray(new byte[0][]);
     }
@@ -720,7 +774,15 @@ public final class RedisStore implements AutoCloseable {
         return args;
     }
 
-    /** A TTL as the write scripts take it: {@code <= 0} is persistent, sent as 0. */
+    /**
+     * A TTL (time left now) as write.lua and restore.lua take it: the absolute expiry on this
+     * server's clock; {@code <= 0} is persistent, sent as 0.
+     */
+    private byte[] expiryArg(long ttlMs) {
+        return bytes(Long.toString(clock.expiryAt(ttlMs)));
+    }
+
+    /** A TTL as promote.lua takes it: {@code <= 0} is persistent, sent as 0. */
     private static byte[] ttlArg(long ttlMs) {
         return bytes(Long.toString(ttlMs > 0 ? ttlMs : 0));
     }
@@ -768,7 +830,7 @@ public final class RedisStore implements AutoCloseable {
             case STRING:
                 return new KeyValue.StringValue((byte[]) raw);
             case HASH: {
-                List<Object> l = (List<Object>) raw;
+                List<?> l = list(raw);
                 List<KeyValue.Field> fields = new ArrayList<>(l.size() / 2);
                 for (int i = 0; i + 1 < l.size(); i += 2) {
                     fields.add(new KeyValue.Field((byte[]) l.get(i), (byte[]) l.get(i + 1)));
@@ -780,7 +842,7 @@ public final class RedisStore implements AutoCloseable {
             case SET:
                 return new KeyValue.SetValue(elements(raw));
             case ZSET: {
-                List<Object> l = (List<Object>) raw;
+                List<?> l = list(raw);
                 List<KeyValue.Scored> members = new ArrayList<>(l.size() / 2);
                 for (int i = 0; i + 1 < l.size(); i += 2) {
                     members.add(new KeyValue.Scored((byte[]) l.get(i), parseScore(text(l.get(i + 1)))));
@@ -824,10 +886,19 @@ public final class RedisStore implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     private static List<byte[]> elements(Object raw) {
+        if (raw instanceof byte[] packed) {
+            return Packed.elements(packed);
+        }
         List<Object> l = (List<Object>) raw;
         List<byte[]> out = new ArrayList<>(l.size());
         l.forEach(o -> out.add((byte[]) o));
         return out;
+    }
+
+    /** A collection's elements as read.lua replies them: packed (a string) or one reply each. */
+    @SuppressWarnings("unchecked")
+    private static List<?> list(Object raw) {
+        return raw instanceof byte[] packed ? Packed.elements(packed) : (List<Object>) raw;
     }
 
     static double parseScore(String s) {
@@ -855,16 +926,21 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private record Script(byte[] body, String sha) {
-        static Script load(String name) {
-            try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
-                if (in == null) {
-                    throw new IllegalStateException("missing script " + name);
+        /** A script made of these resources, in order (one Lua chunk: locals of one part are seen by the next). */
+        static Script load(String... parts) {
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+            for (String name : parts) {
+                try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
+                    if (in == null) {
+                        throw new IllegalStateException("missing script " + name);
+                    }
+                    body.writeBytes(in.readAllBytes());
+                    body.write('\n');
+                } catch (IOException e) {
+                    throw new IllegalStateException("cannot read script " + name, e);
                 }
-                byte[] body = in.readAllBytes();
-                return new Script(body, sha1(body));
-            } catch (IOException e) {
-                throw new IllegalStateException("cannot read script " + name, e);
             }
+            return new Script(body.toByteArray(), sha1(body.toByteArray()));
         }
 
         private static String sha1(byte[] body) {

@@ -2,15 +2,17 @@
 -- absent (ARGV[1] == ''), or holding exactly the value whose DUMP payload is ARGV[1] (a replace).
 -- No reader sees it half-written or missing, and a key an application created or changed
 -- meanwhile is never touched: the script then returns 0.
--- ARGV: expectation, type, ttl ms (<= 0: persistent), then the value's parts. A stream's parts
+-- ARGV: expectation, type, expiry (an absolute PEXPIREAT time on this server's clock; <= 0:
+-- persistent; absolute so that a write that waited still expires when its source does), then
+-- the value's parts. A stream's parts
 -- are: last-generated-id, group count G, G pairs (name, last-delivered-id), then per entry:
 -- id, field count N, N pairs (field, value).
 -- With ARGV[1] == 'many' (never an expectation: that is '' or a DUMP payload, which ends with
 -- ten bytes of version and checksum), KEYS are several keys to create if absent, and ARGV holds
--- for each in turn: type, ttl ms, the number of its parts, its parts. The reply then lists per
+-- for each in turn: type, expiry, the number of its parts, its parts. The reply then lists per
 -- key 1, 0 or the error that key met: one key's failure is its own (what was written before it
 -- in the call stays written, as it would have in a call of its own).
-local function write(key, expected, t, ttl, first, last)
+local function write(key, expected, t, at, first, last)
   if expected == '' then
     if redis.call('EXISTS', key) == 1 then
       return 0
@@ -67,8 +69,8 @@ local function write(key, expected, t, ttl, first, last)
   else
     error({err = 'keyferry: cannot create type ' .. t})
   end
-  if ttl > 0 then
-    redis.call('PEXPIRE', key, ttl)
+  if at > 0 then
+    redis.call('PEXPIREAT', key, at)
   end
   return 1
 end

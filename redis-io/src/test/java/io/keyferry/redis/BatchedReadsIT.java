@@ -2,6 +2,7 @@ package io.keyferry.redis;
 
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.hash.KeyValue;
+import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.redis.local.RedisProcess;
 import io.lettuce.core.XAddArgs;
@@ -19,6 +20,8 @@ import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -193,15 +196,36 @@ class BatchedReadsIT {
         byte[] good = store.readDump(RedisKey.of("src")).payload();
         List<RedisKey> keys = List.of(RedisKey.of("r0"), RedisKey.of("r1"), RedisKey.of("r2"));
         List<byte[]> payloads = List.of(good, b("not a dump payload"), good);
-        List<CompletableFuture<Boolean>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
+        List<CompletableFuture<RedisStore.Restored>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
         store.flush();
-        assertTrue(done.get(0).join());
+        assertTrue(done.get(0).join().created());
         CompletionException bad = assertThrows(CompletionException.class, () -> done.get(1).join());
         assertTrue(bad.getCause().getMessage().contains("payload"), bad.getCause().getMessage());
-        assertTrue(done.get(2).join());
+        assertTrue(done.get(2).join().created());
         assertEquals(0L, store.commands().exists(b("r1")));
         assertEquals("payload source", new String(store.commands().get(b("r2")), StandardCharsets.UTF_8));
         assertTrue(store.commands().pttl(b("r2")) > 20_000);
+    }
+
+    @Test
+    void aBatchedRestoreReadsEachKeyBackInTheSameCallAsTheTtlAloneWhenItHoldsExactlyThePayload() {
+        store.commands().hset(b("src-hash"), Map.of(b("f"), b("v"), b("g"), b("w")));
+        store.commands().set(b("taken"), b("the application's"));
+        byte[] hash = store.readDump(RedisKey.of("src-hash")).payload();
+        long calls = evalshaCalls(store);
+        List<CompletableFuture<RedisStore.Restored>> done = store.restoreAllIfAbsentAsync(
+                List.of(RedisKey.of("copy"), RedisKey.of("taken")), List.of(hash, hash), List.of(40_000L, 0L));
+        store.flush();
+        RedisStore.Restored copy = done.get(0).join();
+        assertTrue(copy.created());
+        assertTrue(copy.sameTtlMs() > 39_000 && copy.sameTtlMs() <= 40_002, "ttl (to a ms or two: an absolute expiry) " + copy.sameTtlMs());
+        assertNull(copy.look(), "no value sent back when the key holds the payload");
+        RedisStore.Restored taken = done.get(1).join();
+        assertFalse(taken.created());
+        assertNull(taken.sameTtlMs());
+        assertEquals(KeyType.STRING, taken.look().type(), "the key as it was found, whole");
+        assertArrayEquals(b("the application's"), ((KeyValue.StringValue) taken.look().value()).value());
+        assertEquals(1, evalshaCalls(store) - calls, "one call for the writes and the read-backs");
     }
 
     /** The server's count of EVALSHA calls. */
