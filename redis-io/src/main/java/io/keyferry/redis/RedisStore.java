@@ -50,7 +50,7 @@ public final class RedisStore implements AutoCloseable {
     private static final Script WRITE = Script.load("write.lua");
     private static final Script RESTORE = Script.load("snapshot.lua", "restore.lua");
     private static final Script DELETE = Script.load("delete.lua");
-    private static final Script STREAM_META = Script.load("stream-meta.lua");
+    private static final Script STREAM_META = Script.load("snapshot.lua", "stream-meta.lua");
     private static final Script STREAM_FINISH = Script.load("stream-finish.lua");
     private static final Script PROMOTE = Script.load("promote.lua");
     private static final byte[] ABSENT = new byte[0];
