@@ -462,12 +462,17 @@ public final class RedisStore implements AutoCloseable {
      * @return one future per key, in order
      */
     public List<CompletableFuture<Boolean>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
-        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), (i, args) -> {
+        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), List.of(MANY), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
             args.add(expiryArg(ttlMs.get(i)));
             args.add(bytes(Integer.toString(parts.size())));
             args.addAll(parts);
+        }, done -> {
+            if (done instanceof Long n) {
+                return n == 1L;
+            }
+            throw new RedisCommandExecutionException(text(done));
         });
     }
 
@@ -479,40 +484,19 @@ public final class RedisStore implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public List<CompletableFuture<Restored>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
-        List<CompletableFuture<Restored>> out = new ArrayList<>(keys.size());
-        if (cluster != null) {
-            for (int i = 0; i < keys.size(); i++) {
-                out.add(restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Restored::unseen));
-            }
-            return out;
-        }
-        for (int from = 0; from < keys.size(); from += BATCH) {
-            int to = Math.min(keys.size(), from + BATCH);
-            byte[][] k = new byte[to - from][];
-            List<byte[]> args = new ArrayList<>(3 + 2 * k.length);
-            args.add(MANY);
-            args.add(bytes(Long.toString(chunking.bigElements())));
-            args.add(bytes(Long.toString(chunking.bigStringBytes())));
-            for (int i = from; i < to; i++) {
-                k[i - from] = keys.get(i).unsafeBytes();
-                args.add(expiryArg(ttlMs.get(i)));
-                args.add(payloads.get(i));
-            }
-            CompletableFuture<List<Object>> all = evalAsync(RESTORE, k, args.toArray(new byte[0][]));
-            for (int i = 0; i < k.length; i++) {
-                int at = i;
-                out.add(all.thenApply(replies -> {
-                    if (!(replies.get(at) instanceof List<?> reply)) {
-                        throw new RedisCommandExecutionException(text(replies.get(at)));
+        List<byte[]> head = List.of(MANY, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())));
+        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Restored::unseen),
+                head, (i, args) -> {
+                    args.add(expiryArg(ttlMs.get(i)));
+                    args.add(payloads.get(i));
+                }, done -> {
+                    if (!(done instanceof List<?> reply)) {
+                        throw new RedisCommandExecutionException(text(done));
                     }
-                    boolean done = (Long) reply.get(0) == 1L;
-                    long now = System.currentTimeMillis();
-                    return reply.get(1) instanceof Long ttl ? new Restored(done, null, ttl)
-                            : new Restored(done, snapshot((List<Object>) reply.get(1), 2, now), null);
-                }));
-            }
-        }
-        return out;
+                    boolean created = (Long) reply.get(0) == 1L;
+                    return reply.get(1) instanceof Long ttl ? new Restored(created, null, ttl)
+                            : new Restored(created, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
+                });
     }
 
     /**
@@ -531,13 +515,15 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
-     * Batches of a 'many' write script, the arguments of key i added by {@code argsOf}; on a
+     * Batches of a 'many' write script: its arguments {@code head}, then those of key i added by
+     * {@code argsOf}; key i's part of the reply made into its outcome by {@code reply}. On a
      * cluster, key i's own call ({@code one}) instead.
      */
-    private List<CompletableFuture<Boolean>> writeAll(Script script, List<RedisKey> keys,
-                                                      java.util.function.IntFunction<CompletableFuture<Boolean>> one,
-                                                      java.util.function.BiConsumer<Integer, List<byte[]>> argsOf) {
-        List<CompletableFuture<Boolean>> out = new ArrayList<>(keys.size());
+    private <T> List<CompletableFuture<T>> writeAll(Script script, List<RedisKey> keys,
+                                                    java.util.function.IntFunction<CompletableFuture<T>> one, List<byte[]> head,
+                                                    java.util.function.BiConsumer<Integer, List<byte[]>> argsOf,
+                                                    java.util.function.Function<Object, T> reply) {
+        List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
         if (cluster != null) {
             for (int i = 0; i < keys.size(); i++) {
                 out.add(one.apply(i));
@@ -548,8 +534,7 @@ public final class RedisStore implements AutoCloseable {
         while (from < keys.size()) {
             // a call holds the server while it runs: it takes no more keys at BATCH keys or once it
             // holds BATCH_ARGS parts, whichever comes first
-            List<byte[]> args = new ArrayList<>();
-            args.add(MANY);
+            List<byte[]> args = new ArrayList<>(head);
             int to = from;
             while (to < keys.size() && to - from < BATCH && (to == from || args.size() < BATCH_ARGS)) {
                 argsOf.accept(to++, args);
@@ -561,13 +546,7 @@ public final class RedisStore implements AutoCloseable {
             CompletableFuture<List<Object>> all = evalAsync(script, k, args.toArray(new byte[0][]));
             for (int i = 0; i < k.length; i++) {
                 int at = i;
-                out.add(all.thenApply(done -> {
-                    Object d = done.get(at);
-                    if (d instanceof Long n) {
-                        return n == 1L;
-                    }
-                    throw new io.lettuce.core.RedisCommandExecutionException(text(d));
-                }));
+                out.add(all.thenApply(done -> reply.apply(done.get(at))));
             }
             from = to;
         }
