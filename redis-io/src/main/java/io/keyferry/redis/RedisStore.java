@@ -122,7 +122,7 @@ public final class RedisStore implements AutoCloseable {
 
             @Override
             public boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
-                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, ttlArg(ttlMs));
+                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, expiryArg(ttlMs));
                 return done != null && done == 1L;
             }
         });
@@ -754,16 +754,11 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
-     * A TTL (time left now) as write.lua and restore.lua take it: the absolute expiry on this
+     * A TTL (time left now) as the write scripts take it: the absolute expiry on this
      * server's clock; {@code <= 0} is persistent, sent as 0.
      */
     private byte[] expiryArg(long ttlMs) {
         return bytes(Long.toString(clock.expiryAt(ttlMs)));
-    }
-
-    /** A TTL as promote.lua takes it: {@code <= 0} is persistent, sent as 0. */
-    private static byte[] ttlArg(long ttlMs) {
-        return bytes(Long.toString(ttlMs > 0 ? ttlMs : 0));
     }
 
     /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */

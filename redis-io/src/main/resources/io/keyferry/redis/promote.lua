@@ -3,7 +3,8 @@
 -- holding exactly the value whose DUMP payload is ARGV[1] (a replace). Readers see no key or the
 -- whole new one (or the old one, then the new one), never a part. When the target is not as
 -- expected, the temporary key is dropped and the target left untouched: returns 0.
--- ARGV: expectation, ttl ms (<= 0: persistent).
+-- ARGV: expectation, expiry (an absolute PEXPIREAT time on this server's clock, as in write.lua;
+-- <= 0: persistent).
 local ok
 if ARGV[1] == '' then
   ok = redis.call('EXISTS', KEYS[2]) == 0
@@ -15,9 +16,9 @@ if not ok then
   return 0
 end
 redis.call('RENAME', KEYS[1], KEYS[2])
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  redis.call('PEXPIRE', KEYS[2], ttl)
+local at = tonumber(ARGV[2])
+if at > 0 then
+  redis.call('PEXPIREAT', KEYS[2], at)
 else
   -- the temporary key carried a safety TTL (so a crashed copy cleans itself up): not the value's
   redis.call('PERSIST', KEYS[2])

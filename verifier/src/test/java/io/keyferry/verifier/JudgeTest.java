@@ -178,21 +178,6 @@ class JudgeTest {
     }
 
     @Test
-    void aTargetTtlLongerByAtMostTheTimeTheWriteTookToRunIsAMatchAndLongerStillIsNot() {
-        Side src = hash(SHA_A, 10_000);
-        // the target stalled: the result came 2,500 ms after the read, the write ran somewhere between
-        KeyResult r = new KeyResult("run-1", "alice", Mode.EXECUTE, null, RedisKey.of("job:1"), RedisKey.of("step:1"),
-                src, src, T0, Status.COPIED, null, null, T0 + 2500, "keyferry.keys/0@1");
-        long now = T0 + 4000; // 6000 ms of the source's TTL are left
-        assertEquals(Verdict.MATCH, judge(r, src, hash(SHA_A, 8500), now).verdict(), "written as the result was made");
-        assertEquals(Verdict.MATCH, judge(r, src, hash(SHA_A, 9500), now).verdict(), "within the tolerance of that");
-        assertMismatch(MismatchKind.TTL, judge(r, src, hash(SHA_A, 9501), now));
-        assertMismatch(MismatchKind.TTL, judge(r, src, hash(SHA_A, 4999), now));
-        assertTrue(judge(r, src, hash(SHA_A, 9600), now).detail().contains("expected 6000 ms to 8500 ms"),
-                judge(r, src, hash(SHA_A, 9600), now).detail());
-    }
-
-    @Test
     void alreadyMatchDoesNotCheckTtl() {
         Side src = hash(SHA_A, -1);
         KeyResult r = result(Mode.EXECUTE, Status.ALREADY_MATCH, src, hash(SHA_A, 5000));
