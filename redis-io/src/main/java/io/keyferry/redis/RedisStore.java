@@ -493,9 +493,12 @@ public final class RedisStore implements AutoCloseable {
                     if (!(done instanceof List<?> reply)) {
                         throw new RedisCommandExecutionException(text(done));
                     }
-                    boolean created = (Long) reply.get(0) == 1L;
-                    return reply.get(1) instanceof Long ttl ? new Restored(created, null, ttl)
-                            : new Restored(created, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
+                    if ((Long) reply.get(0) == 0L) {
+                        return new Restored(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
+                    }
+                    long ttl = (Long) reply.get(1);
+                    return ttl == -2 ? new Restored(true, Snapshot.absent(System.currentTimeMillis()), null)
+                            : new Restored(true, null, ttl);
                 });
     }
 
@@ -504,8 +507,8 @@ public final class RedisStore implements AutoCloseable {
      *
      * @param created  false when the key existed already (it is left untouched)
      * @param look     the key as read right after, or null
-     * @param sameTtlMs when created and its DUMP is then exactly the payload restored (so it holds the
-     *                 source's value byte for byte): its TTL; else null
+     * @param sameTtlMs when created, and so holding exactly the payload's value (the source's, byte
+     *                 for byte): its TTL; else null
      *                 (both null: not looked at — read it back)
      */
     public record Restored(boolean created, Snapshot look, Long sameTtlMs) {

@@ -6,11 +6,12 @@
 -- still expires when its source does; one in the past leaves no key.
 -- With ARGV[1] == 'many' (never an expectation, see write.lua), KEYS are several keys to restore
 -- if absent; ARGV[2] and ARGV[3] are read.lua's big-key limits, then ARGV holds an expiry and a
--- payload for each key in turn. The reply lists per key the error that key met, or {done, look}:
--- done 1 or 0 (as above) and the key as it is right after — its PTTL alone when done is 1 and
--- its DUMP is the payload restored (the usual case, and proof that it holds exactly the
--- source's value), else its snapshot as read.lua replies it (snapshot.lua, put in front of this).
--- The read-back in the same call spares the client a round trip and, mostly, a value to decode.
+-- payload for each key in turn. The reply lists per key the error that key met, or what it is
+-- right after: {1, its PTTL} when restored, {0, its snapshot as read.lua replies it} when it
+-- existed (snapshot.lua, put in front of this). RESTORE without REPLACE refuses a key that exists
+-- and, when it answers OK, has put exactly the payload's value there: the read-back in the same
+-- call needs only the TTL. Each key costs the server two commands, where an EXISTS, a PEXPIREAT and
+-- a DUMP to compare besides cost it three times as much.
 local function restore(key, expected, at, payload)
   if expected == '' then
     if redis.call('EXISTS', key) == 1 then
@@ -35,14 +36,22 @@ end
 local maxElements, maxBytes = tonumber(ARGV[2]), tonumber(ARGV[3])
 local done = {}
 for i = 1, #KEYS do
-  local key, payload = KEYS[i], ARGV[2 * i + 3]
-  local ok, r = pcall(restore, key, '', ARGV[2 * i + 2], payload)
-  if not ok then
-    done[i] = type(r) == 'table' and r.err or tostring(r)
-  elseif r == 1 and redis.call('DUMP', key) == payload then
-    done[i] = {1, redis.call('PTTL', key)}
+  local key, at, payload = KEYS[i], ARGV[2 * i + 2], ARGV[2 * i + 3]
+  local ok, r
+  if tonumber(at) > 0 then
+    ok, r = pcall(redis.call, 'RESTORE', key, at, payload, 'ABSTTL')
   else
-    done[i] = {r, snapshot(key, false, maxElements, maxBytes)}
+    ok, r = pcall(redis.call, 'RESTORE', key, 0, payload)
+  end
+  -- an error comes as a string or, in some versions, as a table with err
+  local err = not ok and (type(r) == 'table' and r.err or tostring(r))
+  if ok then
+    -- -2 when its expiry had passed already: RESTORE then creates nothing
+    done[i] = {1, redis.call('PTTL', key)}
+  elseif string.sub(err, 1, 7) == 'BUSYKEY' then
+    done[i] = {0, snapshot(key, false, maxElements, maxBytes)}
+  else
+    done[i] = err
   end
 end
 return done

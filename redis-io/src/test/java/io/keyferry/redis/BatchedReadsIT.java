@@ -178,12 +178,12 @@ class BatchedReadsIT {
             keys.add(RedisKey.of("h" + k));
             values.add(new KeyValue.HashValue(fields));
         }
-        long before = evalshaCalls(store);
+        long before = calls(store, "evalsha");
         List<CompletableFuture<Boolean>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
         store.flush();
         done.forEach(d -> assertTrue(d.join()));
         // 12,000 parts each: two keys reach the 20,000 parts after which a call takes no more
-        assertEquals(3, evalshaCalls(store) - before);
+        assertEquals(3, calls(store, "evalsha") - before);
         for (int k = 0; k < 5; k++) {
             assertEquals(6_000L, store.commands().hlen(b("h" + k)));
             assertArrayEquals(b("v" + k + ":5999"), store.commands().hget(b("h" + k), b("f5999")));
@@ -208,31 +208,68 @@ class BatchedReadsIT {
     }
 
     @Test
-    void aBatchedRestoreReadsEachKeyBackInTheSameCallAsTheTtlAloneWhenItHoldsExactlyThePayload() {
+    void aBatchedRestoreReadsEachKeyBackInTheSameCallAsItsTtlAndLeavesAKeyThatExistsUntouched() {
         store.commands().hset(b("src-hash"), Map.of(b("f"), b("v"), b("g"), b("w")));
         store.commands().set(b("taken"), b("the application's"));
+        store.commands().pexpire(b("taken"), 90_000);
         byte[] hash = store.readDump(RedisKey.of("src-hash")).payload();
-        long calls = evalshaCalls(store);
+        long calls = calls(store, "evalsha");
         List<CompletableFuture<RedisStore.Restored>> done = store.restoreAllIfAbsentAsync(
-                List.of(RedisKey.of("copy"), RedisKey.of("taken")), List.of(hash, hash), List.of(40_000L, 0L));
+                List.of(RedisKey.of("copy"), RedisKey.of("taken"), RedisKey.of("plain")), List.of(hash, hash, hash),
+                List.of(40_000L, 0L, 0L));
         store.flush();
         RedisStore.Restored copy = done.get(0).join();
         assertTrue(copy.created());
         assertTrue(copy.sameTtlMs() > 39_000 && copy.sameTtlMs() <= 40_002, "ttl (to a ms or two: an absolute expiry) " + copy.sameTtlMs());
-        assertNull(copy.look(), "no value sent back when the key holds the payload");
+        assertNull(copy.look(), "no value sent back: the restore's OK says the key holds the payload");
+        assertEquals(-1L, done.get(2).join().sameTtlMs(), "persistent");
         RedisStore.Restored taken = done.get(1).join();
         assertFalse(taken.created());
         assertNull(taken.sameTtlMs());
         assertEquals(KeyType.STRING, taken.look().type(), "the key as it was found, whole");
         assertArrayEquals(b("the application's"), ((KeyValue.StringValue) taken.look().value()).value());
-        assertEquals(1, evalshaCalls(store) - calls, "one call for the writes and the read-backs");
+        assertTrue(taken.look().ttlMs() > 80_000, "its TTL untouched too");
+        assertArrayEquals(b("the application's"), store.commands().get(b("taken")));
+        assertEquals(Map.of("f", "v", "g", "w"), text(store.commands().hgetall(b("copy"))));
+        assertEquals(1, calls(store, "evalsha") - calls, "one call for the writes and the read-backs");
     }
 
-    /** The server's count of EVALSHA calls. */
-    private static long evalshaCalls(RedisStore s) {
+    @Test
+    void aBatchedRestoreWhoseExpiryHasPassedLeavesNoKeyAndSaysSo() {
+        store.commands().set(b("src"), b("v"));
+        byte[] payload = store.readDump(RedisKey.of("src")).payload();
+        // a TTL of 1 ms, restored after the store's clock has moved on: the absolute time has passed
+        List<CompletableFuture<RedisStore.Restored>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
+                List.of(payload), List.of(1L));
+        sleep(20);
+        store.flush();
+        RedisStore.Restored r = done.get(0).join();
+        assertTrue(r.created());
+        assertFalse(r.look().exists());
+        assertEquals(0L, store.commands().exists(b("gone")));
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, String> text(Map<byte[], byte[]> m) {
+        Map<String, String> out = new java.util.HashMap<>();
+        m.forEach((k, v) -> out.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
+        return out;
+    }
+
+    /** The server's count of calls of {@code command}. */
+    private static long calls(RedisStore s, String command) {
+        String prefix = "cmdstat_" + command + ":calls=";
         for (String line : s.commands().info("commandstats").split("\r?\n")) {
-            if (line.startsWith("cmdstat_evalsha:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_evalsha:calls=".length(), line.indexOf(',')));
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
             }
         }
         return 0;
