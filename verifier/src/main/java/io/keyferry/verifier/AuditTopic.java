@@ -48,7 +48,11 @@ public final class AuditTopic {
             return;
         }
         try {
-            tally.add(Json.decodeAudit(r.value()), r.value());
+            if (tally.keepsRecords()) {
+                tally.add(Json.decodeAudit(r.value()), r.value());
+            } else {
+                tally.add(Json.decodeCounts(r.value()));
+            }
         } catch (BadRecordException e) {
             skipped.add(r, e);
         }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.keyferry.core.model.AuditCounts;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.BackupRecord;
 import io.keyferry.core.model.ConflictPolicy;
@@ -139,6 +140,136 @@ public final class Json {
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad audit record: " + e.getMessage());
         }
+    }
+
+    /**
+     * An audit record's {@link AuditCounts}: what {@link #decodeAudit} would give of those fields,
+     * and refused where it would refuse the record, but reading only the fields it needs — the
+     * summary's reader decodes every verdict of a run, and building each whole record (thirty
+     * fields, mostly hashes and digests as text) was most of its cost.
+     */
+    public static AuditCounts decodeCounts(byte[] data) throws BadRecordException {
+        if (data == null || data.length == 0) {
+            throw new BadRecordException("empty record");
+        }
+        long v = 0;
+        String record = null;
+        String run = null;
+        String mode = null;
+        String key = null;
+        String keyB64 = null;
+        boolean target = false;
+        String status = null;
+        String reason = null;
+        String verdict = null;
+        String kind = null;
+        String sourceType = null;
+        String targetType = null;
+        long atMs = 0;
+        long readAtMs = 0;
+        long verifiedAtMs = 0;
+        try (JsonParser p = MAPPER.getFactory().createParser(data)) {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new BadRecordException("not JSON");
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new BadRecordException("not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (!value.isScalarValue()) {
+                    p.skipChildren();
+                    continue;
+                }
+                // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
+                boolean none = value == JsonToken.VALUE_NULL;
+                switch (name) {
+                    case "v" -> v = p.getValueAsLong(0);
+                    case "record" -> record = none ? null : p.getText();
+                    case "run" -> run = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "mode" -> mode = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "key" -> key = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "key_b64" -> keyB64 = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "target_key", "target_key_b64" -> target = true;
+                    case "status" -> status = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "reason" -> reason = none ? null : p.getText();
+                    case "verdict" -> verdict = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                    case "kind" -> kind = none ? null : p.getText();
+                    case "source_type" -> sourceType = none ? null : p.getText();
+                    case "target_type" -> targetType = none ? null : p.getText();
+                    case "at_ms" -> atMs = p.getValueAsLong(0);
+                    case "read_at_ms" -> readAtMs = p.getValueAsLong(0);
+                    case "verified_at_ms" -> verifiedAtMs = p.getValueAsLong(0);
+                    default -> {
+                        // not counted: left unread
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new BadRecordException("not JSON");
+        }
+        if (v != VERSION || !"audit".equals(record)) {
+            throw new BadRecordException("not a keyferry audit record (v " + VERSION + ")");
+        }
+        try {
+            if (run == null) {
+                throw new BadRecordException("missing 'run'");
+            }
+            if (mode == null) {
+                throw new BadRecordException("missing 'mode'");
+            }
+            Mode.of(mode);
+            if (status == null) {
+                throw new BadRecordException("missing 'status'");
+            }
+            Status st = Status.of(status);
+            if (!target && (st == Status.COPIED || st == Status.ALREADY_MATCH || st == Status.COPY_MISMATCH)) {
+                throw new BadRecordException("a " + st.wire() + " result without 'target_key'");
+            }
+            if (sourceType != null) {
+                KeyType.of(sourceType);
+            }
+            if (targetType != null) {
+                KeyType.of(targetType);
+            }
+            if (verdict == null) {
+                throw new BadRecordException("missing 'verdict'");
+            }
+            Verdict vd = Verdict.of(verdict);
+            MismatchKind mk = kind == null ? null : MismatchKind.of(kind);
+            if ((vd == Verdict.MISMATCH) != (mk != null)) {
+                throw new IllegalArgumentException("a kind goes with verdict mismatch and only with it");
+            }
+            return new AuditCounts(run, key(key, keyB64), atMs, readAtMs, verifiedAtMs, st,
+                    reason == null ? null : SkipReason.of(reason), vd);
+        } catch (IllegalArgumentException e) {
+            throw new BadRecordException("bad audit record: " + e.getMessage());
+        }
+    }
+
+    /** A record's key as {@code Flat.reqKey} reads it: the base64 form first, else the text. */
+    private static RedisKey key(String text, String b64) throws BadRecordException {
+        if (b64 != null) {
+            byte[] k;
+            try {
+                k = java.util.Base64.getDecoder().decode(b64);
+            } catch (IllegalArgumentException e) {
+                throw new BadRecordException("'key_b64' is not base64");
+            }
+            if (k.length == 0) {
+                throw new BadRecordException("'key_b64' is empty");
+            }
+            return RedisKey.of(k);
+        }
+        if (text == null) {
+            throw new BadRecordException("missing 'key'");
+        }
+        if (text.isEmpty()) {
+            throw new BadRecordException("'key' is empty");
+        }
+        return RedisKey.of(text);
     }
 
     // ---- progress ------------------------------------------------------------------------

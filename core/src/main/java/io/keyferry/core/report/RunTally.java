@@ -2,6 +2,7 @@ package io.keyferry.core.report;
 
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
+import io.keyferry.core.model.AuditCounts;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.SkipReason;
@@ -97,14 +98,32 @@ public final class RunTally implements AutoCloseable {
         if (!run.equals(r.run())) {
             return;
         }
-        buffer.add(keepRecords ? new Entry(r.key().unsafeBytes(), r.atMs(), seq++, code(a), a, json)
-                : new Entry(r.key().unsafeBytes(), r.atMs(), seq++, code(a), null, null));
-        firstMs = Math.min(firstMs, r.readAtMs() > 0 ? r.readAtMs() : r.atMs());
-        lastMs = Math.max(lastMs, Math.max(r.atMs(), a.atMs()));
+        add(AuditCounts.of(a), keepRecords ? a : null, keepRecords ? json : null);
+    }
+
+    /** One record's counts, for a {@link #countsOnly} tally; ignored when of another run. */
+    public void add(AuditCounts c) {
+        if (keepRecords) {
+            throw new IllegalStateException("a tally that keeps records takes whole records");
+        }
+        if (run.equals(c.run())) {
+            add(c, null, null);
+        }
+    }
+
+    private void add(AuditCounts c, AuditRecord a, byte[] json) {
+        buffer.add(new Entry(c.key().unsafeBytes(), c.atMs(), seq++, code(c), a, json));
+        firstMs = Math.min(firstMs, c.readAtMs() > 0 ? c.readAtMs() : c.atMs());
+        lastMs = Math.max(lastMs, Math.max(c.atMs(), c.verifiedAtMs()));
         summary = null;
         if (buffer.size() >= spillAt) {
             spill();
         }
+    }
+
+    /** Whether this tally keeps whole records (else it is {@link #countsOnly}). */
+    public boolean keepsRecords() {
+        return keepRecords;
     }
 
     /**
@@ -190,9 +209,8 @@ public final class RunTally implements AutoCloseable {
     private static final Verdict[] VERDICTS = Verdict.values();
 
     /** What the summary counts of a record, in one number: status, reason (0: none) and verdict. */
-    private static int code(AuditRecord a) {
-        KeyResult r = a.result();
-        return r.status().ordinal() | (r.reason() == null ? 0 : r.reason().ordinal() + 1) << 8 | a.verdict().ordinal() << 16;
+    private static int code(AuditCounts c) {
+        return c.status().ordinal() | (c.reason() == null ? 0 : c.reason().ordinal() + 1) << 8 | c.verdict().ordinal() << 16;
     }
 
     /**

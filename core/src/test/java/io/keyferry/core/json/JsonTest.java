@@ -2,6 +2,7 @@ package io.keyferry.core.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.keyferry.core.model.AuditCounts;
 import io.keyferry.core.model.AuditRecord;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.KeyResult;
@@ -17,6 +18,7 @@ import io.keyferry.core.model.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -193,6 +195,48 @@ class JsonTest {
         AuditRecord back = Json.decodeAudit(Json.encode(a));
         assertEquals(a, back);
         assertArrayEquals(BINARY, back.result().key().bytes());
+    }
+
+    @Test
+    void theCountsOfAnAuditRecordAreThoseOfTheWholeRecordDecoded() throws Exception {
+        List<AuditRecord> records = List.of(
+                new AuditRecord(copied(RedisKey.of("job:1"), RedisKey.of("step:1")), Verdict.MISMATCH, MismatchKind.TTL,
+                        "target TTL off", 1_700_000_001_000L, "keyferry.results/2@99"),
+                new AuditRecord(copied(RedisKey.of(BINARY), RedisKey.of("t")), Verdict.MATCH, null, null, 9, "o"),
+                new AuditRecord(skipped(RedisKey.of(BINARY)), Verdict.NOT_APPLICABLE, null, null, 77, null),
+                new AuditRecord(new KeyResult("run-2", null, Mode.EXECUTE, null, RedisKey.of("k \"quoted\" é"), null,
+                        Side.ABSENT, Side.ABSENT, 0, Status.ERROR, null, "timed out", 12, null), Verdict.NOT_APPLICABLE, null,
+                        null, 13, null));
+        for (AuditRecord a : records) {
+            byte[] json = Json.encode(a);
+            assertEquals(AuditCounts.of(Json.decodeAudit(json)), Json.decodeCounts(json), Json.string(json));
+        }
+    }
+
+    @Test
+    void aRecordTheWholeDecodingRefusesIsRefusedByTheCountsToo() {
+        String good = Json.string(Json.encode(new AuditRecord(copied(RedisKey.of("a"), RedisKey.of("b")), Verdict.MATCH,
+                null, null, 5, "o")));
+        List<String> bad = List.of(
+                good.replace("\"status\":\"copied\"", "\"status\":\"teleported\""),
+                good.replace("\"verdict\":\"match\"", "\"verdict\":\"maybe\""),
+                good.replace("\"verdict\":\"match\"", "\"verdict\":\"mismatch\""), // a mismatch without its kind
+                good.replace("\"mode\":\"execute\"", "\"mode\":\"sometimes\""),
+                good.replace("\"source_type\":\"hash\"", "\"source_type\":\"tree\""),
+                good.replace("\"record\":\"audit\"", "\"record\":\"result\""),
+                good.replace("\"v\":1", "\"v\":2"),
+                good.replace("\"run\":\"run-1\",", ""),
+                good.replace("\"key\":\"a\",", ""),
+                good.replace("\"key\":\"a\"", "\"key_b64\":\"!!\""),
+                good.replace("\"target_key\":\"b\",", ""), // copied, but to no target
+                good.replace("\"status\":\"copied\"", "\"status\":\"skipped\""), // skipped without a reason
+                "[" + good + "]",
+                "not json");
+        for (String b : bad) {
+            assertFalse(b.equals(good), "each case must change the record");
+            assertThrows(BadRecordException.class, () -> Json.decodeAudit(b(b)), b);
+            assertThrows(BadRecordException.class, () -> Json.decodeCounts(b(b)), b);
+        }
     }
 
     @Test
