@@ -56,6 +56,7 @@ public final class RedisStore implements AutoCloseable {
     private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_DUMP = new byte[0];
+    private static final byte[] DUMP_ONLY = "dump-only".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
     /** Keys per batched call, at most: one script call holds the server while it runs. */
     static final int BATCH = 100;
@@ -415,9 +416,34 @@ public final class RedisStore implements AutoCloseable {
         return readAll(keys, NO_DUMP, reply -> snapshot(reply, 2, System.currentTimeMillis()));
     }
 
-    /** {@link #readDumpAsync(RedisKey)} of each key, batched as {@link #readAllAsync(List)}. */
+    /**
+     * {@link #readDumpAsync(RedisKey)} of each key, batched as {@link #readAllAsync(List)}. The
+     * server sends each key's payload without its value, which is read from the payload here
+     * ({@link DumpPayload}); a key whose payload this cannot read is read again whole, on its own.
+     */
     public List<CompletableFuture<DumpSnapshot>> readDumpAllAsync(List<RedisKey> keys) {
-        return readAll(keys, DUMP_FLAG, reply -> dumpSnapshot(reply, System.currentTimeMillis()));
+        List<CompletableFuture<DumpSnapshot>> out = readAll(keys, DUMP_ONLY, reply -> fromPayload(reply, System.currentTimeMillis()));
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i) != null) {
+                byte[] key = keys.get(i).unsafeBytes();
+                // on the connection that flushes itself: this runs on an I/O thread, after the page's flush
+                out.set(i, out.get(i).thenCompose(d -> d != null ? CompletableFuture.completedFuture(d)
+                        : evalNowAsync(READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()))));
+            }
+        }
+        return out;
+    }
+
+    /** A 'dump-only' reply as a snapshot with the value read from the payload; null if it cannot be. */
+    private static DumpSnapshot fromPayload(List<Object> reply, long at) {
+        DumpSnapshot d = dumpSnapshot(reply, at);
+        Snapshot s = d.snapshot();
+        if (d.payload() == null || s.value() != null || s.big()) {
+            return d; // absent, big, or a value sent anyway (a stream's)
+        }
+        KeyValue v = DumpPayload.value(d.payload());
+        return v == null || v.type() != s.type() ? null
+                : new DumpSnapshot(new Snapshot(s.type(), v, s.ttlMs(), s.readAtMs()), d.payload());
     }
 
     @SuppressWarnings("unchecked")
@@ -570,6 +596,15 @@ public final class RedisStore implements AutoCloseable {
         // a script missing after a restart is sent again on the connection that flushes itself:
         // this callback runs on an I/O thread, after the page's flush
         return pipeAsync.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> noScript(e)
+                        ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+                        : CompletableFuture.failedFuture(e));
+    }
+
+    /** A script call on the connection that flushes itself, sent at once. */
+    private CompletableFuture<List<Object>> evalNowAsync(Script script, byte[] key, byte[]... args) {
+        byte[][] keys = {key};
+        return async.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> noScript(e)
                         ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e));

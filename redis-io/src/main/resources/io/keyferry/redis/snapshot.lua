@@ -20,7 +20,8 @@ local function field(map, name)
   return nil
 end
 
--- snapshot(key, dump, maxElements, maxBytes): one key's reply as read.lua documents it.
+-- snapshot(key, dump, maxElements, maxBytes): one key's reply as read.lua documents it; dump is
+-- false, true, or 'only' (the payload without the value, see read.lua).
 local function snapshot(key, dump, maxElements, maxBytes)
   local t = redis.call('TYPE', key)['ok']
   if t == 'none' then
@@ -36,6 +37,10 @@ local function snapshot(key, dump, maxElements, maxBytes)
   local head = {t, ttl}
   if dump then
     head[3] = redis.call('DUMP', key)
+    -- the client reads the value from the payload itself; a stream's it cannot
+    if dump == 'only' and t ~= 'stream' then
+      return head
+    end
   end
 
   local v
