@@ -127,14 +127,17 @@ public final class VerifierApp implements AutoCloseable {
                         if (rec.value() == null) {
                             continue;
                         }
-                        String run = Json.runOf(rec.value());
-                        if (run != null && !config.run().equals(run)) {
-                            continue; // another run's: its own verifier judges it
-                        }
                         try {
-                            results.add(Json.decodeResult(rec.value()));
-                            ours.add(rec);
+                            KeyResult r = Json.decodeResult(rec.value());
+                            if (config.run().equals(r.run())) {
+                                results.add(r);
+                                ours.add(rec);
+                            } // else another run's: its own verifier judges it
                         } catch (BadRecordException e) {
+                            String run = Json.runOf(rec.value());
+                            if (run != null && !config.run().equals(run)) {
+                                continue; // another run's: its own verifier deals with it
+                            }
                             // A record of this run, or of no run, that is not a result: nobody will
                             // judge it, so it goes to the DLQ with its reason, in this transaction.
                             String from = rec.topic() + "/" + rec.partition() + "@" + rec.offset();

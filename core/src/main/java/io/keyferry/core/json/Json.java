@@ -511,16 +511,12 @@ public final class Json {
      * write, without building the tree: results and verdicts are written for every key.
      */
     private static final class Out {
-        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(768);
-        private final com.fasterxml.jackson.core.JsonGenerator g;
+        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        private byte[] buf = new byte[1024];
+        private int n;
 
         Out(String kind, String run) {
-            try {
-                g = MAPPER.getFactory().createGenerator(bytes);
-                g.writeStartObject();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            put('{');
             num("v", VERSION);
             text("record", kind);
             text("run", run);
@@ -529,20 +525,14 @@ public final class Json {
         /** A text field; left out when null. */
         void text(String field, String value) {
             if (value != null) {
-                try {
-                    g.writeStringField(field, value);
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
+                name(field);
+                string(value);
             }
         }
 
         void num(String field, long value) {
-            try {
-                g.writeNumberField(field, value);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            name(field);
+            ascii(Long.toString(value));
         }
 
         /** As {@code Json.key}: the bytes in base64 too when they are not UTF-8. */
@@ -554,13 +544,94 @@ public final class Json {
         }
 
         byte[] done() {
-            try {
-                g.writeEndObject();
-                g.close();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+            put('}');
+            return java.util.Arrays.copyOf(buf, n);
+        }
+
+        /** Field names are ours: ASCII letters and underscores, nothing to escape. */
+        private void name(String field) {
+            if (n > 1) {
+                put(',');
             }
-            return bytes.toByteArray();
+            put('"');
+            ascii(field);
+            put('"');
+            put(':');
+        }
+
+        /**
+         * A JSON string as Jackson writes one: UTF-8, with quote, backslash and control characters
+         * escaped; a surrogate without its pair (no UTF-8 form) escaped as itself.
+         */
+        private void string(String s) {
+            put('"');
+            int len = s.length();
+            room(len * 6 + 1);
+            for (int i = 0; i < len; i++) {
+                char c = s.charAt(i);
+                if (c < 0x80) {
+                    if (c >= 0x20 && c != '"' && c != '\\') {
+                        buf[n++] = (byte) c;
+                    } else {
+                        escape(c);
+                    }
+                } else if (c < 0x800) {
+                    buf[n++] = (byte) (0xc0 | c >> 6);
+                    buf[n++] = (byte) (0x80 | c & 0x3f);
+                } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    int cp = Character.toCodePoint(c, s.charAt(++i));
+                    buf[n++] = (byte) (0xf0 | cp >> 18);
+                    buf[n++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                    buf[n++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                    buf[n++] = (byte) (0x80 | cp & 0x3f);
+                } else if (Character.isSurrogate(c)) {
+                    escape(c);
+                } else {
+                    buf[n++] = (byte) (0xe0 | c >> 12);
+                    buf[n++] = (byte) (0x80 | c >> 6 & 0x3f);
+                    buf[n++] = (byte) (0x80 | c & 0x3f);
+                }
+            }
+            put('"');
+        }
+
+        private void escape(char c) {
+            buf[n++] = '\\';
+            switch (c) {
+                case '"' -> buf[n++] = '"';
+                case '\\' -> buf[n++] = '\\';
+                case '\n' -> buf[n++] = 'n';
+                case '\r' -> buf[n++] = 'r';
+                case '\t' -> buf[n++] = 't';
+                case '\b' -> buf[n++] = 'b';
+                case '\f' -> buf[n++] = 'f';
+                default -> {
+                    buf[n++] = 'u';
+                    buf[n++] = HEX[c >> 12 & 0xf];
+                    buf[n++] = HEX[c >> 8 & 0xf];
+                    buf[n++] = HEX[c >> 4 & 0xf];
+                    buf[n++] = HEX[c & 0xf];
+                }
+            }
+        }
+
+        private void ascii(String s) {
+            int len = s.length();
+            room(len);
+            for (int i = 0; i < len; i++) {
+                buf[n++] = (byte) s.charAt(i);
+            }
+        }
+
+        private void put(char c) {
+            room(1);
+            buf[n++] = (byte) c;
+        }
+
+        private void room(int more) {
+            if (n + more > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
+            }
         }
     }
 
