@@ -43,10 +43,8 @@ public final class AuditTopic {
         return tally;
     }
 
+    /** One record of the trail; the tally passes over other runs' verdicts itself. */
     private static void add(RunTally tally, Skipped skipped, ConsumerRecord<byte[], byte[]> r) {
-        if (!skipped.mayBeOurs(r)) {
-            return;
-        }
         try {
             if (tally.keepsRecords()) {
                 tally.add(Json.decodeAudit(r.value()), r.value());
@@ -54,7 +52,10 @@ public final class AuditTopic {
                 tally.add(Json.decodeCounts(r.value()));
             }
         } catch (BadRecordException e) {
-            skipped.add(r, e);
+            // its run read apart only now: one parse for each of the many verdicts, not two
+            if (skipped.mayBeOurs(r)) {
+                skipped.add(r, e);
+            }
         }
     }
 
