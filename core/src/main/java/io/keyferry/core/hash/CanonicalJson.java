@@ -112,6 +112,14 @@ public final class CanonicalJson {
      * 1.50 and 1.5 are the same number and still canonicalize alike, as RFC 8785 wants.
      */
     private static String exactNumber(JsonParser p) throws IOException {
+        if (p.currentToken() == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+            // the common case, without BigDecimal: an integer a double holds exactly prints as its
+            // digits (ECMAScript does so below 10^21), and -0 as 0
+            long v = p.getLongValue();
+            if (v >= -(1L << 53) && v <= 1L << 53) {
+                return Long.toString(v);
+            }
+        }
         java.math.BigDecimal written = p.getDecimalValue();
         double d = written.doubleValue();
         if (Double.isInfinite(d) || (d == 0 && written.signum() != 0)) {

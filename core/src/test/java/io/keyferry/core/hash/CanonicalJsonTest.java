@@ -70,6 +70,8 @@ class CanonicalJsonTest {
         assertEquals(Optional.of("0.1"), canon("1e-1"));
         assertEquals(Optional.of("-1.5e-10"), canon("-15e-11"));
         assertEquals(Optional.of("[1e+21,-1e+21]"), canon("[1000000000000000000000, -1E+21]"));
+        assertEquals(Optional.of("[-42,0,7,-9007199254740992]"), canon("[-42, 0, 7, -9007199254740992]"));
+        assertEquals(Optional.empty(), canon("-9007199254740993"));
     }
 
     @Test
