@@ -100,7 +100,6 @@ public final class StoreKeyMigrator implements KeyMigrator {
                         .toList();
         source.flush();
         Step[] steps = new Step[n];
-        List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
         Batch restores = new Batch();
         Batch creates = new Batch();
         for (int i = 0; i < n; i++) {
@@ -127,19 +126,19 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
             }
         }
-        List<CompletableFuture<RedisStore.Restored>> restored = new ArrayList<>(Collections.nCopies(n, null));
-        restores.sent(restored, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
+        List<CompletableFuture<RedisStore.Written>> writes = new ArrayList<>(Collections.nCopies(n, null));
+        restores.sent(writes, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
         creates.sent(writes, target.createAllIfAbsentAsync(creates.keys, creates.values, creates.ttls));
         target.flush();
         // After a write, the read-back; after a refused create or in a dry run, the target as it is.
-        // A batched restore brings its own read-back, taken in the same call.
+        // A batched create or restore mostly brings its own read-back, taken in the same call.
         boolean[] written = new boolean[n];
         Side[] seen = new Side[n];
         List<RedisKey> toLook = new ArrayList<>(Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
             try {
-                if (restored.get(i) != null) {
-                    RedisStore.Restored r = restored.get(i).join();
+                if (writes.get(i) != null) {
+                    RedisStore.Written r = writes.get(i).join();
                     written[i] = r.created();
                     Copy c = (Copy) steps[i];
                     if (r.sameTtlMs() != null) {
@@ -149,9 +148,6 @@ public final class StoreKeyMigrator implements KeyMigrator {
                     } else {
                         toLook.set(i, c.targetKey());
                     }
-                } else if (writes.get(i) != null) {
-                    written[i] = writes.get(i).join();
-                    toLook.set(i, ((Copy) steps[i]).targetKey());
                 } else if (steps[i] instanceof Predict p) {
                     toLook.set(i, p.targetKey());
                 }

@@ -483,12 +483,14 @@ public final class RedisStore implements AutoCloseable {
 
     /**
      * {@link #createIfAbsentAsync} of each key, in as few script calls as the server allows (as
-     * {@link #readAllAsync(List)}); each key's create is atomic and its failure its own.
+     * {@link #readAllAsync(List)}); each key's create is atomic and its failure its own. A key
+     * created by a batched call comes with its TTL, read in the same step (see {@link Written}).
      *
      * @return one future per key, in order
      */
-    public List<CompletableFuture<Boolean>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
-        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)), List.of(MANY), (i, args) -> {
+    public List<CompletableFuture<Written>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
+        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)).thenApply(Written::unseen),
+                List.of(MANY), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
             args.add(expiryArg(ttlMs.get(i)));
@@ -496,7 +498,11 @@ public final class RedisStore implements AutoCloseable {
             args.addAll(parts);
         }, done -> {
             if (done instanceof Long n) {
-                return n == 1L;
+                return Written.unseen(n == 1L);
+            }
+            if (done instanceof List<?> created) {
+                long ttl = (Long) created.get(1);
+                return ttl == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null) : new Written(true, null, ttl);
             }
             throw new RedisCommandExecutionException(text(done));
         });
@@ -504,14 +510,14 @@ public final class RedisStore implements AutoCloseable {
 
     /**
      * {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}, each
-     * with its read-back taken in the same call where the server allows (see {@link Restored}).
+     * with its read-back taken in the same call where the server allows (see {@link Written}).
      *
      * @return one future per key, in order
      */
     @SuppressWarnings("unchecked")
-    public List<CompletableFuture<Restored>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
+    public List<CompletableFuture<Written>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
         List<byte[]> head = List.of(MANY, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())));
-        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Restored::unseen),
+        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Written::unseen),
                 head, (i, args) -> {
                     args.add(expiryArg(ttlMs.get(i)));
                     args.add(payloads.get(i));
@@ -520,26 +526,27 @@ public final class RedisStore implements AutoCloseable {
                         throw new RedisCommandExecutionException(text(done));
                     }
                     if ((Long) reply.get(0) == 0L) {
-                        return new Restored(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
+                        return new Written(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
                     }
                     long ttl = (Long) reply.get(1);
-                    return ttl == -2 ? new Restored(true, Snapshot.absent(System.currentTimeMillis()), null)
-                            : new Restored(true, null, ttl);
+                    return ttl == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null)
+                            : new Written(true, null, ttl);
                 });
     }
 
     /**
-     * A batched restore of one key, and what the key held right after it.
+     * A batched create or restore of one key, and what the key held right after it, from the same
+     * atomic step.
      *
      * @param created  false when the key existed already (it is left untouched)
      * @param look     the key as read right after, or null
-     * @param sameTtlMs when created, and so holding exactly the payload's value (the source's, byte
-     *                 for byte): its TTL; else null
+     * @param sameTtlMs when created, and so holding exactly what was written (the source's value,
+     *                 byte for byte): its TTL; else null
      *                 (both null: not looked at — read it back)
      */
-    public record Restored(boolean created, Snapshot look, Long sameTtlMs) {
-        static Restored unseen(boolean created) {
-            return new Restored(created, null, null);
+    public record Written(boolean created, Snapshot look, Long sameTtlMs) {
+        static Written unseen(boolean created) {
+            return new Written(created, null, null);
         }
     }
 

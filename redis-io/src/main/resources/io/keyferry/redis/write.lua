@@ -10,8 +10,11 @@
 -- With ARGV[1] == 'many' (never an expectation: that is '' or a DUMP payload, which ends with
 -- ten bytes of version and checksum), KEYS are several keys to create if absent, and ARGV holds
 -- for each in turn: type, expiry, the number of its parts, its parts. The reply then lists per
--- key 1, 0 or the error that key met: one key's failure is its own (what was written before it
--- in the call stays written, as it would have in a call of its own).
+-- key 0 (it existed), the error that key met — one key's failure is its own (what was written
+-- before it in the call stays written, as it would have in a call of its own) — or, created,
+-- {1, its PTTL}: written whole from exactly these parts in this same atomic step, it holds
+-- exactly them, so the read-back needs only its TTL. A stream (XSETID, groups) replies 1 and is
+-- read back by the caller.
 local function write(key, expected, t, at, first, last)
   if expected == '' then
     if redis.call('EXISTS', key) == 1 then
@@ -82,8 +85,15 @@ local done = {}
 local at = 2
 for i = 1, #KEYS do
   local parts = tonumber(ARGV[at + 2])
-  local ok, r = pcall(write, KEYS[i], '', ARGV[at], tonumber(ARGV[at + 1]), at + 3, at + 2 + parts)
-  done[i] = ok and r or (type(r) == 'table' and r.err or tostring(r))
+  local t = ARGV[at]
+  local ok, r = pcall(write, KEYS[i], '', t, tonumber(ARGV[at + 1]), at + 3, at + 2 + parts)
+  if not ok then
+    done[i] = type(r) == 'table' and r.err or tostring(r)
+  elseif r == 1 and t ~= 'stream' then
+    done[i] = {1, redis.call('PTTL', KEYS[i])}
+  else
+    done[i] = r
+  end
   at = at + 3 + parts
 end
 return done

@@ -126,8 +126,8 @@ class RedisStoreIT {
         store.commands().set(b("src"), b("payload"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         signal("STOP");
-        List<java.util.concurrent.CompletableFuture<Boolean>> created;
-        List<java.util.concurrent.CompletableFuture<RedisStore.Restored>> restored;
+        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> created;
+        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> restored;
         try {
             created = store.createAllIfAbsentAsync(List.of(RedisKey.of("c1"), RedisKey.of("c2")), List.of(v, v), List.of(60_000L, 60_000L));
             restored = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("r1")), List.of(payload), List.of(60_000L));
@@ -136,7 +136,7 @@ class RedisStoreIT {
         } finally {
             signal("CONT");
         }
-        created.forEach(c -> assertTrue(c.join()));
+        created.forEach(c -> assertTrue(c.join().created()));
         assertTrue(restored.get(0).join().created());
         for (String k : List.of("c1", "c2", "r1")) {
             long ttl = store.commands().pttl(b(k));
