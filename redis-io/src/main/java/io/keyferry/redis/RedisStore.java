@@ -600,18 +600,19 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
-        // a script missing after a restart is sent again on the connection that flushes itself:
-        // this callback runs on an I/O thread, after the page's flush
-        return pipeAsync.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e));
+        return evalOn(pipeAsync, script, keys, args);
     }
 
     /** A script call on the connection that flushes itself, sent at once. */
     private CompletableFuture<List<Object>> evalNowAsync(Script script, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
-        return async.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
+        return evalOn(async, script, new byte[][] {key}, args);
+    }
+
+    private CompletableFuture<List<Object>> evalOn(RedisClusterAsyncCommands<byte[], byte[]> on, Script script, byte[][] keys,
+                                                   byte[]... args) {
+        // a script missing after a restart is sent again on the connection that flushes itself:
+        // this callback runs on an I/O thread, after the page's flush
+        return on.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> noScript(e)
                         ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e));

@@ -28,18 +28,8 @@ final class Flat {
 
     /** Parses and checks it is a record of {@code kind}, with the same errors as {@code Json.parse}. */
     static Flat parse(JsonFactory factory, byte[] data, String kind) throws BadRecordException {
-        if (data == null || data.length == 0) {
-            throw new BadRecordException("empty record");
-        }
         Map<String, Object> fields = new HashMap<>(48);
-        try (JsonParser p = factory.createParser(data)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new BadRecordException("not JSON");
-            }
-            if (t != JsonToken.START_OBJECT) {
-                throw new BadRecordException("not a JSON object");
-            }
+        try (JsonParser p = object(factory, data)) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken v = p.nextToken();
@@ -64,6 +54,54 @@ final class Flat {
             throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
         }
         return f;
+    }
+
+    /**
+     * A parser of {@code data} standing on the opening brace of its object, for the caller to
+     * read the fields of and close; the errors are those of a record that is empty, not JSON, or
+     * not an object.
+     */
+    static JsonParser object(JsonFactory factory, byte[] data) throws BadRecordException, IOException {
+        if (data == null || data.length == 0) {
+            throw new BadRecordException("empty record");
+        }
+        JsonParser p = factory.createParser(data);
+        try {
+            JsonToken t = p.nextToken();
+            if (t == null) {
+                throw new BadRecordException("not JSON");
+            }
+            if (t != JsonToken.START_OBJECT) {
+                throw new BadRecordException("not a JSON object");
+            }
+            return p;
+        } catch (BadRecordException | IOException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /** A key field as the records carry it: {@code <field>_b64} (when present) over the text. */
+    static RedisKey key(String field, String text, String b64) throws BadRecordException {
+        if (b64 != null) {
+            byte[] k;
+            try {
+                k = Base64.getDecoder().decode(b64);
+            } catch (IllegalArgumentException e) {
+                throw new BadRecordException("'" + field + "_b64' is not base64");
+            }
+            if (k.length == 0) {
+                throw new BadRecordException("'" + field + "_b64' is empty");
+            }
+            return RedisKey.of(k);
+        }
+        if (text == null) {
+            throw new BadRecordException("missing '" + field + "'");
+        }
+        if (text.isEmpty()) {
+            throw new BadRecordException("'" + field + "' is empty");
+        }
+        return RedisKey.of(text);
     }
 
     boolean has(String field) {
@@ -117,22 +155,7 @@ final class Flat {
     }
 
     RedisKey reqKey(String field) throws BadRecordException {
-        if (fields.get(field + "_b64") instanceof String b64) {
-            byte[] k;
-            try {
-                k = Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException e) {
-                throw new BadRecordException("'" + field + "_b64' is not base64");
-            }
-            if (k.length == 0) {
-                throw new BadRecordException("'" + field + "_b64' is empty");
-            }
-            return RedisKey.of(k);
-        }
-        String text = req(field);
-        if (text.isEmpty()) {
-            throw new BadRecordException("'" + field + "' is empty");
-        }
-        return RedisKey.of(text);
+        return key(field, fields.get(field) instanceof String s ? s : null,
+                fields.get(field + "_b64") instanceof String b64 ? b64 : null);
     }
 }

@@ -149,9 +149,6 @@ public final class Json {
      * fields, mostly hashes and digests as text) was most of its cost.
      */
     public static AuditCounts decodeCounts(byte[] data) throws BadRecordException {
-        if (data == null || data.length == 0) {
-            throw new BadRecordException("empty record");
-        }
         long v = 0;
         String record = null;
         String run = null;
@@ -168,14 +165,7 @@ public final class Json {
         long atMs = 0;
         long readAtMs = 0;
         long verifiedAtMs = 0;
-        try (JsonParser p = MAPPER.getFactory().createParser(data)) {
-            JsonToken t = p.nextToken();
-            if (t == null) {
-                throw new BadRecordException("not JSON");
-            }
-            if (t != JsonToken.START_OBJECT) {
-                throw new BadRecordException("not a JSON object");
-            }
+        try (JsonParser p = Flat.object(MAPPER.getFactory(), data)) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
@@ -242,34 +232,11 @@ public final class Json {
             if ((vd == Verdict.MISMATCH) != (mk != null)) {
                 throw new IllegalArgumentException("a kind goes with verdict mismatch and only with it");
             }
-            return new AuditCounts(run, key(key, keyB64), atMs, readAtMs, verifiedAtMs, st,
+            return new AuditCounts(run, Flat.key("key", key, keyB64), atMs, readAtMs, verifiedAtMs, st,
                     reason == null ? null : SkipReason.of(reason), vd);
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad audit record: " + e.getMessage());
         }
-    }
-
-    /** A record's key as {@code Flat.reqKey} reads it: the base64 form first, else the text. */
-    private static RedisKey key(String text, String b64) throws BadRecordException {
-        if (b64 != null) {
-            byte[] k;
-            try {
-                k = java.util.Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException e) {
-                throw new BadRecordException("'key_b64' is not base64");
-            }
-            if (k.length == 0) {
-                throw new BadRecordException("'key_b64' is empty");
-            }
-            return RedisKey.of(k);
-        }
-        if (text == null) {
-            throw new BadRecordException("missing 'key'");
-        }
-        if (text.isEmpty()) {
-            throw new BadRecordException("'key' is empty");
-        }
-        return RedisKey.of(text);
     }
 
     // ---- progress ------------------------------------------------------------------------
