@@ -150,8 +150,7 @@ final class DumpPayload {
                 return (b & 0x3f) << 8 | in[at++] & 0xff;
             case 2:
                 if (b == 0x80) {
-                    long n = bigEndian(4);
-                    return n;
+                    return bigEndian(4);
                 }
                 if (b == 0x81) {
                     long n = bigEndian(8);

@@ -501,8 +501,7 @@ public final class RedisStore implements AutoCloseable {
                 return Written.unseen(n == 1L);
             }
             if (done instanceof List<?> created) {
-                long ttl = (Long) created.get(1);
-                return ttl == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null) : new Written(true, null, ttl);
+                return Written.created((Long) created.get(1));
             }
             throw new RedisCommandExecutionException(text(done));
         });
@@ -528,9 +527,7 @@ public final class RedisStore implements AutoCloseable {
                     if ((Long) reply.get(0) == 0L) {
                         return new Written(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
                     }
-                    long ttl = (Long) reply.get(1);
-                    return ttl == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null)
-                            : new Written(true, null, ttl);
+                    return Written.created((Long) reply.get(1));
                 });
     }
 
@@ -547,6 +544,11 @@ public final class RedisStore implements AutoCloseable {
     public record Written(boolean created, Snapshot look, Long sameTtlMs) {
         static Written unseen(boolean created) {
             return new Written(created, null, null);
+        }
+
+        /** Created, then found with this PTTL in the same step: -2 when its expiry had passed already. */
+        static Written created(long ttlMs) {
+            return ttlMs == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null) : new Written(true, null, ttlMs);
         }
     }
 

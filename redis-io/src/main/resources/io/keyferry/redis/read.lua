@@ -6,8 +6,8 @@
 -- not read here at all: the reply is {type, ttl, length} (length an integer), and the caller
 -- reads it in chunks.
 -- Reply: {type, ttl, value} or, with 'dump', {type, ttl, payload, value}; value is missing
--- with 'dump-only',
--- for a type with no struct form, {'none'} for a missing key; a packed value (below) is a string.
+-- with 'dump-only' and for a type with no struct form; {'none'} for a missing key; a packed value
+-- (below) is a string.
 -- With ARGV[4] == 'many', KEYS are several keys (a standalone server, or one slot) and the reply
 -- is the list of their replies, in order: one call instead of one per key saves each key the
 -- command's round of work in the client and the server.

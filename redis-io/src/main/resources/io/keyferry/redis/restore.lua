@@ -10,8 +10,7 @@
 -- right after: {1, its PTTL} when restored, {0, its snapshot as read.lua replies it} when it
 -- existed (snapshot.lua, put in front of this). RESTORE without REPLACE refuses a key that exists
 -- and, when it answers OK, has put exactly the payload's value there: the read-back in the same
--- call needs only the TTL. Each key costs the server two commands, where an EXISTS, a PEXPIREAT and
--- a DUMP to compare besides cost it three times as much.
+-- call needs only the TTL, two commands a key in all.
 local function restore(key, expected, at, payload)
   if expected == '' then
     if redis.call('EXISTS', key) == 1 then

@@ -241,27 +241,18 @@ class BatchedReadsIT {
     }
 
     @Test
-    void aBatchedRestoreWhoseExpiryHasPassedLeavesNoKeyAndSaysSo() {
+    void aBatchedRestoreWhoseExpiryHasPassedLeavesNoKeyAndSaysSo() throws InterruptedException {
         store.commands().set(b("src"), b("v"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         // a TTL of 1 ms, restored after the store's clock has moved on: the absolute time has passed
         List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
                 List.of(payload), List.of(1L));
-        sleep(20);
+        Thread.sleep(20);
         store.flush();
         RedisStore.Written r = done.get(0).join();
         assertTrue(r.created());
         assertFalse(r.look().exists());
         assertEquals(0L, store.commands().exists(b("gone")));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 
     private static Map<String, String> text(Map<byte[], byte[]> m) {

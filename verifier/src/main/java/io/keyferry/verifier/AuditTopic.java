@@ -46,11 +46,7 @@ public final class AuditTopic {
     /** One record of the trail; the tally passes over other runs' verdicts itself. */
     private static void add(RunTally tally, Skipped skipped, ConsumerRecord<byte[], byte[]> r) {
         try {
-            if (tally.keepsRecords()) {
-                tally.add(Json.decodeAudit(r.value()), r.value());
-            } else {
-                tally.add(Json.decodeCounts(r.value()));
-            }
+            tally.add(r.value());
         } catch (BadRecordException e) {
             // its run read apart only now: one parse for each of the many verdicts, not two
             if (skipped.mayBeOurs(r)) {

@@ -215,7 +215,7 @@ public final class Json {
                 throw new BadRecordException("missing 'status'");
             }
             Status st = Status.of(status);
-            if (!target && (st == Status.COPIED || st == Status.ALREADY_MATCH || st == Status.COPY_MISMATCH)) {
+            if (!target && st.claimsTarget()) {
                 throw new BadRecordException("a " + st.wire() + " result without 'target_key'");
             }
             if (sourceType != null) {
@@ -228,10 +228,7 @@ public final class Json {
                 throw new BadRecordException("missing 'verdict'");
             }
             Verdict vd = Verdict.of(verdict);
-            MismatchKind mk = kind == null ? null : MismatchKind.of(kind);
-            if ((vd == Verdict.MISMATCH) != (mk != null)) {
-                throw new IllegalArgumentException("a kind goes with verdict mismatch and only with it");
-            }
+            AuditRecord.checkKind(vd, kind == null ? null : MismatchKind.of(kind));
             return new AuditCounts(run, Flat.key("key", key, keyB64), atMs, readAtMs, verifiedAtMs, st,
                     reason == null ? null : SkipReason.of(reason), vd);
         } catch (IllegalArgumentException e) {
@@ -444,7 +441,7 @@ public final class Json {
             RedisKey target = n.has("target_key") || n.has("target_key_b64") ? n.reqKey("target_key") : null;
             Status status = Status.of(n.req("status"));
             // these claim something of the target key: without one, nothing could be verified
-            if (target == null && (status == Status.COPIED || status == Status.ALREADY_MATCH || status == Status.COPY_MISMATCH)) {
+            if (target == null && status.claimsTarget()) {
                 throw new BadRecordException("a " + status.wire() + " result without 'target_key'");
             }
             return new KeyResult(n.req("run"), n.opt("actor"), Mode.of(n.req("mode")), n.opt("workspace"),

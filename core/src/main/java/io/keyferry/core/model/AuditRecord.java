@@ -14,6 +14,11 @@ public record AuditRecord(KeyResult result, Verdict verdict, MismatchKind kind, 
     public AuditRecord {
         Objects.requireNonNull(result, "result");
         Objects.requireNonNull(verdict, "verdict");
+        checkKind(verdict, kind);
+    }
+
+    /** A kind goes with verdict mismatch and only with it. */
+    public static void checkKind(Verdict verdict, MismatchKind kind) {
         if ((verdict == Verdict.MISMATCH) != (kind != null)) {
             throw new IllegalArgumentException("a kind goes with verdict mismatch and only with it");
         }

@@ -12,4 +12,9 @@ public enum Status implements Wire {
     public static Status of(String wire) {
         return Wire.parse(Status.class, wire);
     }
+
+    /** Whether a result of this status claims something of its target key, and so must name one. */
+    public boolean claimsTarget() {
+        return this == COPIED || this == ALREADY_MATCH || this == COPY_MISMATCH;
+    }
 }

@@ -101,11 +101,19 @@ public final class RunTally implements AutoCloseable {
         add(AuditCounts.of(a), keepRecords ? a : null, keepRecords ? json : null);
     }
 
-    /** One record's counts, for a {@link #countsOnly} tally; ignored when of another run. */
-    public void add(AuditCounts c) {
+    /**
+     * One record as read from the audit topic, decoded as far as this tally needs: whole when it
+     * keeps records, else only what the summary counts ({@link Json#decodeCounts}). Ignored when
+     * of another run.
+     *
+     * @throws BadRecordException when the bytes are not a verdict
+     */
+    public void add(byte[] json) throws BadRecordException {
         if (keepRecords) {
-            throw new IllegalStateException("a tally that keeps records takes whole records");
+            add(Json.decodeAudit(json), json);
+            return;
         }
+        AuditCounts c = Json.decodeCounts(json);
         if (run.equals(c.run())) {
             add(c, null, null);
         }
@@ -119,11 +127,6 @@ public final class RunTally implements AutoCloseable {
         if (buffer.size() >= spillAt) {
             spill();
         }
-    }
-
-    /** Whether this tally keeps whole records (else it is {@link #countsOnly}). */
-    public boolean keepsRecords() {
-        return keepRecords;
     }
 
     /**

@@ -86,6 +86,31 @@ class RunTallyTest {
     }
 
     @Test
+    void aCountsOnlyTallyFedTheTrailsBytesCountsAsOneFedTheRecords() throws Exception {
+        List<AuditRecord> trail = List.of(
+                audit(copied("run-1", "k", 100), Verdict.MISMATCH, MismatchKind.VALUE, 150),
+                match(copied("run-1", "k", 200)),
+                match(copied("run-1", "j", 120)),
+                notApplicable(result("run-1", RedisKey.of("s"), null, Side.ABSENT, Side.ABSENT, Status.SKIPPED,
+                        SkipReason.NO_RULE, 90)),
+                match(copied("run-2", "other", 100)));
+        RunTally records = new RunTally("run-1");
+        RunTally counts = RunTally.countsOnly("run-1");
+        for (AuditRecord a : trail) {
+            records.add(a);
+            counts.add(io.keyferry.core.json.Json.encode(a));
+        }
+        assertEquals(3, counts.keys());
+        assertEquals(records.summary(), counts.summary());
+        assertEquals(1L, counts.summary().skipped().get(SkipReason.NO_RULE));
+        assertEquals(0, counts.summary().mismatches(), "k's later match replaces its mismatch");
+        assertEquals(2, counts.summary().count(Verdict.MATCH));
+        assertThrows(io.keyferry.core.json.BadRecordException.class,
+                () -> counts.add(io.keyferry.core.json.Json.encode(copied("run-1", "r", 1))));
+        assertThrows(IllegalStateException.class, counts::records);
+    }
+
+    @Test
     void keysAreCountedOnceEachWhateverTheDeliveries() {
         RunTally tally = new RunTally("run-1");
         for (int pass = 0; pass < 3; pass++) {
