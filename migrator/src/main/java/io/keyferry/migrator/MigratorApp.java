@@ -52,13 +52,19 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.STATE_DIR_CONFIG, slot.toString());
         // A page waits on Redis three times (source reads, creates, read-backs); with one thread the
         // process sat idle for those waits (the bench's two cores about 80 % busy). A second thread
-        // works on other partitions meanwhile: +14-18 % inside a 300k run; four were no better.
+        // works on other partitions meanwhile: +14-18 % inside a 300k run. Four kept the cores
+        // busier still (1.86-1.88 of 2 against 1.74-1.78 in the steady part of a phase), but in
+        // two of four 1M benches the verifier then saw no new result for 10-15 s, twice in each;
+        // two threads did so in none of five (see performance.md).
         // A paced replica keeps one: its pace is split among its threads, so a page took each
         // thread twice as long and a rebalance waited for it (replicas joining a paced run took
         // half a minute to settle their shares).
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.rps() > 0 ? 1 : STREAM_THREADS);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // Streams' own producer defaults (no compression, 16 KB batches) cost the broker and the
+        // verifier more per result than keyferry's other producers (see KafkaClients.producerTuning).
+        clients.producerTuning().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
         // A transaction stays open while a key is copied, and a big key takes a while (a million
         // elements: 6 to 16 s here): Streams' 10 s default would abort it and copy the key again.
         // The cost of a longer timeout: a replica killed and never restarted holds back the results
