@@ -31,7 +31,7 @@ public final class MigratorApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
     private final Pacer pacer;
-    /** Streams threads per replica (one when paced); they share the replica's Redis connections. */
+    /** Streams threads per replica (one when paced); each has its own Redis connection for pages. */
     public static final int STREAM_THREADS = 2;
     /** Key pages a stream thread buffers per partition when not paced (see below). */
     static final int BUFFERED_PAGES = 5;
@@ -55,7 +55,11 @@ public final class MigratorApp implements AutoCloseable {
         // works on other partitions meanwhile: +14-18 % inside a 300k run. Four kept the cores
         // busier still (1.86-1.88 of 2 against 1.74-1.78 in the steady part of a phase), but in
         // two of four 1M benches the verifier then saw no new result for 10-15 s, twice in each;
-        // two threads did so in none of five (see performance.md).
+        // two threads did so in none of five. Not the shared Redis connection: with one per
+        // thread, one bench of two with four threads stalled 15 s at the start and copied 288,722
+        // keys a second time (work of transactions that were never committed). Streams does not
+        // commit while a rebalance is in progress, and four threads joining rebalance more
+        // (see performance.md).
         // A paced replica keeps one: its pace is split among its threads, so a page took each
         // thread twice as long and a rebalance waited for it (replicas joining a paced run took
         // half a minute to settle their shares).

@@ -84,12 +84,14 @@ public final class RedisStore implements AutoCloseable {
     /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
     private final RedisClusterAsyncCommands<byte[], byte[]> async;
     /**
-     * A second connection, for pages of commands: it sends nothing until {@link #flush()}, so a
-     * page of a hundred keys leaves in one write instead of a hundred (each a hand-over to the
-     * connection's I/O thread and a system call, here and in Redis). One thread at a time uses it.
+     * Connections for pages of commands, one per thread that sends pages: each sends nothing
+     * until {@link #flush()}, so a page of a hundred keys leaves in one write instead of a hundred
+     * (each a hand-over to the connection's I/O thread and a system call, here and in Redis).
+     * Not shared: a connection that waits for a flush is state, and stream threads that queued
+     * and flushed pages on one such connection left a page's commands unsent until the command
+     * timeout now and then (four threads did, in two of four 1M benches).
      */
-    private final StatefulConnection<byte[], byte[]> pipe;
-    private final RedisClusterAsyncCommands<byte[], byte[]> pipeAsync;
+    private final Pipes pipes;
     private final Chunking chunking;
     private final Chunks chunks;
     /** For the absolute expiries the create and restore scripts set. */
@@ -97,12 +99,9 @@ public final class RedisStore implements AutoCloseable {
 
     private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
                        RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
-                       StatefulRedisClusterConnection<byte[], byte[]> cluster, StatefulConnection<byte[], byte[]> pipe,
-                       RedisClusterAsyncCommands<byte[], byte[]> pipeAsync, Chunking chunking) {
+                       StatefulRedisClusterConnection<byte[], byte[]> cluster, Pipes pipes, Chunking chunking) {
         this.endpoint = endpoint;
-        this.pipe = pipe;
-        this.pipeAsync = pipeAsync;
-        pipe.setAutoFlushCommands(false);
+        this.pipes = pipes;
         this.client = client;
         this.connection = connection;
         this.redis = redis;
@@ -149,17 +148,21 @@ public final class RedisStore implements AutoCloseable {
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
                                 .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
                 StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-                StatefulRedisClusterConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
                 LOG.debug("connected to cluster {}", endpoint.redacted());
-                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, pipe, pipe.async(), chunking);
+                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, new Pipes(() -> {
+                    StatefulRedisClusterConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
+                    return new Pipe(pipe, pipe.async());
+                }), chunking);
             }
             RedisClient c = RedisClient.create(uri);
             client = c;
             c.setOptions(RedisUris.clientOptions(endpoint));
             StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-            StatefulRedisConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
             LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, pipe, pipe.async(), chunking);
+            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, new Pipes(() -> {
+                StatefulRedisConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
+                return new Pipe(pipe, pipe.async());
+            }), chunking);
         } catch (RuntimeException e) {
             if (client == null) {
                 throw e;
@@ -386,11 +389,14 @@ public final class RedisStore implements AutoCloseable {
     // A caller queues the commands for a whole page of keys, calls flush(), then waits: one
     // round trip instead of one per key. Each future fails on its own (a key's error is that
     // key's, not the page's). Nothing is sent before flush(): a caller that waits first waits
-    // until the command timeout. One thread at a time.
+    // until the command timeout. Each thread has its own connection for them.
 
-    /** Sends what the pipelined methods below have queued. */
+    /** Sends what the pipelined methods below have queued on this thread. */
     public void flush() {
-        pipe.flushCommands();
+        Pipe p = pipes.mineIfConnected();
+        if (p != null) {
+            p.connection().flushCommands();
+        }
     }
 
     /** {@link #read(RedisKey)}, sent without waiting. */
@@ -602,7 +608,13 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
-        return evalOn(pipeAsync, script, keys, args);
+        Pipe pipe;
+        try {
+            pipe = pipes.mine();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e); // as a lost connection fails its commands
+        }
+        return evalOn(pipe.async(), script, keys, args);
     }
 
     /** A script call on the connection that flushes itself, sent at once. */
@@ -622,7 +634,13 @@ public final class RedisStore implements AutoCloseable {
 
     private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
         byte[][] keys = {key};
-        return pipeAsync.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+        Pipe pipe;
+        try {
+            pipe = pipes.mine();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return pipe.async().<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
                 .exceptionallyCompose(e -> noScript(e)
                         ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
                         : CompletableFuture.failedFuture(e));
@@ -782,10 +800,75 @@ public final class RedisStore implements AutoCloseable {
     @Override
     public void close() {
         try {
-            pipe.close();
+            pipes.close();
             connection.close();
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** A connection that sends only when flushed, and its commands. */
+    record Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async) {
+        Pipe {
+            connection.setAutoFlushCommands(false);
+        }
+    }
+
+    /**
+     * One {@link Pipe} per thread, connected on the thread's first page. A thread that has ended
+     * (a stream thread replaced) has its connection closed when the next one is made.
+     */
+    static final class Pipes implements AutoCloseable {
+        private final java.util.function.Supplier<Pipe> connect;
+        private final java.util.Map<Thread, Pipe> open = new java.util.concurrent.ConcurrentHashMap<>();
+        private final ThreadLocal<Pipe> mine = new ThreadLocal<>();
+        private volatile boolean closed;
+
+        Pipes(java.util.function.Supplier<Pipe> connect) {
+            this.connect = connect;
+        }
+
+        /** This thread's connection, connected now if it has none; a failure to connect is thrown. */
+        Pipe mine() {
+            Pipe p = mine.get();
+            if (p == null) {
+                p = connectForThisThread();
+                mine.set(p);
+            }
+            return p;
+        }
+
+        /** This thread's connection, or null when it has none (so nothing is queued on one). */
+        Pipe mineIfConnected() {
+            return mine.get();
+        }
+
+        private synchronized Pipe connectForThisThread() {
+            if (closed) {
+                throw new IllegalStateException("the Redis connections are closed");
+            }
+            open.entrySet().removeIf(e -> {
+                if (e.getKey().isAlive()) {
+                    return false;
+                }
+                e.getValue().connection().closeAsync();
+                return true;
+            });
+            Pipe p = connect.get();
+            open.put(Thread.currentThread(), p);
+            return p;
+        }
+
+        /** How many threads' connections are open. */
+        int size() {
+            return open.size();
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            open.values().forEach(p -> p.connection().close());
+            open.clear();
         }
     }
 

@@ -115,6 +115,69 @@ class BatchedReadsIT {
     }
 
     @Test
+    void threadsSendingPagesAtTheSameTimeEachGetEveryReplyOfTheirOwnPagesPromptly() throws Exception {
+        int threads = 4;
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < 40; i++) {
+                store.commands().set(b("t" + t + ":" + i), b("v" + t + ":" + i));
+            }
+        }
+        List<Thread> running = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int me = t;
+            Thread th = new Thread(() -> {
+                try {
+                    List<RedisKey> keys = new ArrayList<>();
+                    for (int i = 0; i < 40; i++) {
+                        keys.add(RedisKey.of("t" + me + ":" + i));
+                    }
+                    for (int page = 0; page < 300; page++) {
+                        List<CompletableFuture<Snapshot>> all = store.readAllAsync(keys);
+                        store.flush();
+                        for (int i = 0; i < keys.size(); i++) {
+                            // well inside the 10 s command timeout: a page left unsent would wait for it
+                            Snapshot s = all.get(i).get(3, java.util.concurrent.TimeUnit.SECONDS);
+                            assertArrayEquals(b("v" + me + ":" + i), ((KeyValue.StringValue) s.value()).value());
+                        }
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            running.add(th);
+            th.start();
+        }
+        for (Thread th : running) {
+            th.join();
+        }
+        assertEquals(List.of(), failures);
+    }
+
+    @Test
+    void aThreadThatHasEndedHasItsPageConnectionClosedOnceAnotherThreadConnects() throws Exception {
+        try (RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", server.uri(), false))) {
+            long before = clients(s);
+            Thread first = new Thread(() -> {
+                var all = s.readAllAsync(List.of(RedisKey.of("x")));
+                s.flush();
+                all.get(0).join();
+            });
+            first.start();
+            first.join();
+            assertEquals(before + 1, clients(s), "the first thread's page connection");
+            var all = s.readAllAsync(List.of(RedisKey.of("x")));
+            s.flush();
+            assertFalse(all.get(0).join().exists());
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (clients(s) != before + 1 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(before + 1, clients(s), "only this thread's page connection is left");
+        }
+    }
+
+    @Test
     void aBatchThatFailsFailsEachOfItsKeysAndNoOther() {
         try (RedisProcess noXinfo = RedisProcess.start("--rename-command", "XINFO", "");
              RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", noXinfo.uri(), false))) {
@@ -259,6 +322,17 @@ class BatchedReadsIT {
         Map<String, String> out = new java.util.HashMap<>();
         m.forEach((k, v) -> out.put(new String(k, StandardCharsets.UTF_8), new String(v, StandardCharsets.UTF_8)));
         return out;
+    }
+
+    /** How many connections the server has (every test's store and server share it). */
+    private static long clients(RedisStore s) {
+        String prefix = "connected_clients:";
+        for (String line : s.commands().info("clients").split("\r?\n")) {
+            if (line.startsWith(prefix)) {
+                return Long.parseLong(line.substring(prefix.length()).trim());
+            }
+        }
+        throw new AssertionError("no connected_clients in INFO clients");
     }
 
     /** The server's count of calls of {@code command}. */
