@@ -28,6 +28,35 @@ final class Flat {
 
     /** Parses and checks it is a record of {@code kind}, with the same errors as {@code Json.parse}. */
     static Flat parse(JsonFactory factory, byte[] data, String kind) throws BadRecordException {
+        Map<String, Object> fields = data == null ? null : fast(data);
+        if (fields == null) {
+            fields = jackson(factory, data);
+        }
+        Flat f = new Flat(fields);
+        if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.text("record"))) {
+            throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
+        }
+        return f;
+    }
+
+    /** The fields as {@link #jackson} reads them, read by {@link FlatBytes}; null where that gives up. */
+    static Map<String, Object> fast(byte[] data) {
+        Map<String, Object> fields = new HashMap<>(64);
+        FlatBytes r = new FlatBytes(data);
+        while (r.next()) {
+            fields.put(r.name(), switch (r.kind()) {
+                case STRING -> r.text();
+                case INTEGER -> r.integer();
+                case TRUE -> Boolean.TRUE;
+                case FALSE -> Boolean.FALSE;
+                case NULL -> NULL;
+            });
+        }
+        return r.failed() ? null : fields;
+    }
+
+    /** The fields as Jackson reads them: the reading of any record. */
+    static Map<String, Object> jackson(JsonFactory factory, byte[] data) throws BadRecordException {
         Map<String, Object> fields = new HashMap<>(48);
         try (JsonParser p = object(factory, data)) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -49,11 +78,7 @@ final class Flat {
         } catch (IOException e) {
             throw new BadRecordException("not JSON");
         }
-        Flat f = new Flat(fields);
-        if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.text("record"))) {
-            throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
-        }
-        return f;
+        return fields;
     }
 
     /**

@@ -149,90 +149,154 @@ public final class Json {
      * fields, mostly hashes and digests as text) was most of its cost.
      */
     public static AuditCounts decodeCounts(byte[] data) throws BadRecordException {
-        long v = 0;
-        String record = null;
-        String run = null;
-        String mode = null;
-        String key = null;
-        String keyB64 = null;
-        boolean target = false;
-        String status = null;
-        String reason = null;
-        String verdict = null;
-        String kind = null;
-        String sourceType = null;
-        String targetType = null;
-        long atMs = 0;
-        long readAtMs = 0;
-        long verifiedAtMs = 0;
-        try (JsonParser p = Flat.object(MAPPER.getFactory(), data)) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken value = p.nextToken();
-                if (!value.isScalarValue()) {
-                    p.skipChildren();
-                    continue;
-                }
-                // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
-                boolean none = value == JsonToken.VALUE_NULL;
-                switch (name) {
-                    case "v" -> v = p.getValueAsLong(0);
-                    case "record" -> record = none ? null : p.getText();
-                    case "run" -> run = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "mode" -> mode = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "key" -> key = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "key_b64" -> keyB64 = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "target_key", "target_key_b64" -> target = true;
-                    case "status" -> status = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "reason" -> reason = none ? null : p.getText();
-                    case "verdict" -> verdict = value == JsonToken.VALUE_STRING ? p.getText() : null;
-                    case "kind" -> kind = none ? null : p.getText();
-                    case "source_type" -> sourceType = none ? null : p.getText();
-                    case "target_type" -> targetType = none ? null : p.getText();
-                    case "at_ms" -> atMs = p.getValueAsLong(0);
-                    case "read_at_ms" -> readAtMs = p.getValueAsLong(0);
-                    case "verified_at_ms" -> verifiedAtMs = p.getValueAsLong(0);
+        Counted c = data == null ? null : Counted.fast(data);
+        if (c == null) {
+            c = Counted.jackson(data);
+        }
+        return c.counts();
+    }
+
+    /** The fields {@link #decodeCounts} reads, as read from a record. */
+    static final class Counted {
+        long v;
+        String record;
+        String run;
+        String mode;
+        String key;
+        String keyB64;
+        boolean target;
+        String status;
+        String reason;
+        String verdict;
+        String kind;
+        String sourceType;
+        String targetType;
+        long atMs;
+        long readAtMs;
+        long verifiedAtMs;
+
+        /** Read by {@link FlatBytes}: null where it gives up, or a number comes as anything but an integer. */
+        static Counted fast(byte[] data) {
+            Counted c = new Counted();
+            FlatBytes r = new FlatBytes(data);
+            while (r.next()) {
+                FlatBytes.Kind k = r.kind();
+                boolean string = k == FlatBytes.Kind.STRING;
+                boolean none = k == FlatBytes.Kind.NULL;
+                boolean integer = k == FlatBytes.Kind.INTEGER;
+                switch (r.name()) {
+                    case "v" -> {
+                        if (!integer) {
+                            return null;
+                        }
+                        c.v = r.integer();
+                    }
+                    case "record" -> c.record = none ? null : r.text();
+                    case "run" -> c.run = string ? r.text() : null;
+                    case "mode" -> c.mode = string ? r.text() : null;
+                    case "key" -> c.key = string ? r.text() : null;
+                    case "key_b64" -> c.keyB64 = string ? r.text() : null;
+                    case "target_key", "target_key_b64" -> c.target = true;
+                    case "status" -> c.status = string ? r.text() : null;
+                    case "reason" -> c.reason = none ? null : r.text();
+                    case "verdict" -> c.verdict = string ? r.text() : null;
+                    case "kind" -> c.kind = none ? null : r.text();
+                    case "source_type" -> c.sourceType = none ? null : r.text();
+                    case "target_type" -> c.targetType = none ? null : r.text();
+                    case "at_ms", "read_at_ms", "verified_at_ms" -> {
+                        if (!integer) {
+                            return null;
+                        }
+                        switch (r.name()) {
+                            case "at_ms" -> c.atMs = r.integer();
+                            case "read_at_ms" -> c.readAtMs = r.integer();
+                            default -> c.verifiedAtMs = r.integer();
+                        }
+                    }
                     default -> {
                         // not counted: left unread
                     }
                 }
             }
-        } catch (IOException e) {
-            throw new BadRecordException("not JSON");
+            return r.failed() ? null : c;
         }
-        if (v != VERSION || !"audit".equals(record)) {
-            throw new BadRecordException("not a keyferry audit record (v " + VERSION + ")");
+
+        static Counted jackson(byte[] data) throws BadRecordException {
+            Counted c = new Counted();
+            try (JsonParser p = Flat.object(MAPPER.getFactory(), data)) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (!value.isScalarValue()) {
+                        p.skipChildren();
+                        continue;
+                    }
+                    // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
+                    boolean none = value == JsonToken.VALUE_NULL;
+                    boolean string = value == JsonToken.VALUE_STRING;
+                    switch (name) {
+                        case "v" -> c.v = p.getValueAsLong(0);
+                        case "record" -> c.record = none ? null : p.getText();
+                        case "run" -> c.run = string ? p.getText() : null;
+                        case "mode" -> c.mode = string ? p.getText() : null;
+                        case "key" -> c.key = string ? p.getText() : null;
+                        case "key_b64" -> c.keyB64 = string ? p.getText() : null;
+                        case "target_key", "target_key_b64" -> c.target = true;
+                        case "status" -> c.status = string ? p.getText() : null;
+                        case "reason" -> c.reason = none ? null : p.getText();
+                        case "verdict" -> c.verdict = string ? p.getText() : null;
+                        case "kind" -> c.kind = none ? null : p.getText();
+                        case "source_type" -> c.sourceType = none ? null : p.getText();
+                        case "target_type" -> c.targetType = none ? null : p.getText();
+                        case "at_ms" -> c.atMs = p.getValueAsLong(0);
+                        case "read_at_ms" -> c.readAtMs = p.getValueAsLong(0);
+                        case "verified_at_ms" -> c.verifiedAtMs = p.getValueAsLong(0);
+                        default -> {
+                            // not counted: left unread
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                throw new BadRecordException("not JSON");
+            }
+            return c;
         }
-        try {
-            if (run == null) {
-                throw new BadRecordException("missing 'run'");
+
+        AuditCounts counts() throws BadRecordException {
+            if (v != VERSION || !"audit".equals(record)) {
+                throw new BadRecordException("not a keyferry audit record (v " + VERSION + ")");
             }
-            if (mode == null) {
-                throw new BadRecordException("missing 'mode'");
+            try {
+                if (run == null) {
+                    throw new BadRecordException("missing 'run'");
+                }
+                if (mode == null) {
+                    throw new BadRecordException("missing 'mode'");
+                }
+                Mode.of(mode);
+                if (status == null) {
+                    throw new BadRecordException("missing 'status'");
+                }
+                Status st = Status.of(status);
+                if (!target && st.claimsTarget()) {
+                    throw new BadRecordException("a " + st.wire() + " result without 'target_key'");
+                }
+                if (sourceType != null) {
+                    KeyType.of(sourceType);
+                }
+                if (targetType != null) {
+                    KeyType.of(targetType);
+                }
+                if (verdict == null) {
+                    throw new BadRecordException("missing 'verdict'");
+                }
+                Verdict vd = Verdict.of(verdict);
+                AuditRecord.checkKind(vd, kind == null ? null : MismatchKind.of(kind));
+                return new AuditCounts(run, Flat.key("key", key, keyB64), atMs, readAtMs, verifiedAtMs, st,
+                        reason == null ? null : SkipReason.of(reason), vd);
+            } catch (IllegalArgumentException e) {
+                throw new BadRecordException("bad audit record: " + e.getMessage());
             }
-            Mode.of(mode);
-            if (status == null) {
-                throw new BadRecordException("missing 'status'");
-            }
-            Status st = Status.of(status);
-            if (!target && st.claimsTarget()) {
-                throw new BadRecordException("a " + st.wire() + " result without 'target_key'");
-            }
-            if (sourceType != null) {
-                KeyType.of(sourceType);
-            }
-            if (targetType != null) {
-                KeyType.of(targetType);
-            }
-            if (verdict == null) {
-                throw new BadRecordException("missing 'verdict'");
-            }
-            Verdict vd = Verdict.of(verdict);
-            AuditRecord.checkKind(vd, kind == null ? null : MismatchKind.of(kind));
-            return new AuditCounts(run, Flat.key("key", key, keyB64), atMs, readAtMs, verifiedAtMs, st,
-                    reason == null ? null : SkipReason.of(reason), vd);
-        } catch (IllegalArgumentException e) {
-            throw new BadRecordException("bad audit record: " + e.getMessage());
         }
     }
 
@@ -445,7 +509,7 @@ public final class Json {
                 throw new BadRecordException("a " + status.wire() + " result without 'target_key'");
             }
             return new KeyResult(n.req("run"), n.opt("actor"), Mode.of(n.req("mode")), n.opt("workspace"),
-                    n.reqKey("key"), target, side(n, "source"), side(n, "target"), n.asLong("read_at_ms", 0),
+                    n.reqKey("key"), target, side(n, SideFields.SOURCE), side(n, SideFields.TARGET), n.asLong("read_at_ms", 0),
                     status, reason == null ? null : SkipReason.of(reason), n.opt("message"),
                     n.asLong("at_ms", 0), n.opt("key_offset"));
         } catch (IllegalArgumentException e) {
@@ -461,13 +525,22 @@ public final class Json {
         o.text(prefix + "_digest", s.digest());
     }
 
-    private static Side side(Flat n, String prefix) {
-        String type = n.opt(prefix + "_type");
+    private static Side side(Flat n, SideFields f) {
+        String type = n.opt(f.type);
         if (type == null) {
             return Side.ABSENT;
         }
-        return new Side(KeyType.of(type), n.asLong(prefix + "_size", -1), n.opt(prefix + "_sha256"),
-                n.asLong(prefix + "_ttl_ms", -2), n.opt(prefix + "_digest"));
+        return new Side(KeyType.of(type), n.asLong(f.size, -1), n.opt(f.sha256), n.asLong(f.ttlMs, -2), n.opt(f.digest));
+    }
+
+    /** A side's field names, made once: they are looked up for every result and verdict. */
+    private record SideFields(String type, String size, String sha256, String ttlMs, String digest) {
+        static final SideFields SOURCE = of("source");
+        static final SideFields TARGET = of("target");
+
+        static SideFields of(String prefix) {
+            return new SideFields(prefix + "_type", prefix + "_size", prefix + "_sha256", prefix + "_ttl_ms", prefix + "_digest");
+        }
     }
 
     /**
