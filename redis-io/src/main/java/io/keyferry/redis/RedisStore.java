@@ -84,7 +84,7 @@ public final class RedisStore implements AutoCloseable {
     /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
     private final RedisClusterAsyncCommands<byte[], byte[]> async;
     /**
-     * Connections for pages of commands, one per thread that sends pages: each sends nothing
+     * Connections for pages of commands, one per thread that sends pages ({@link Pipes}): each sends nothing
      * until {@link #flush()}, so a page of a hundred keys leaves in one write instead of a hundred
      * (each a hand-over to the connection's I/O thread and a system call, here and in Redis).
      * Not shared: a connection that waits for a flush is state, and stream threads that queued
@@ -815,24 +815,37 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
-     * One {@link Pipe} per thread, connected on the thread's first page. A thread that has ended
-     * (a stream thread replaced) has its connection closed when the next one is made.
+     * One {@link Pipe} per thread that sends pages. {@value #READY} are connected with the store,
+     * so that a thread's first page waits for a stalled or restarting server as any command
+     * does, instead of failing to connect; a thread beyond those connects on its first page. A
+     * thread that has ended leaves its connection to the next one.
      */
     static final class Pipes implements AutoCloseable {
+        /** The migrator's two stream threads, or the verifier's one. */
+        static final int READY = 2;
         private final java.util.function.Supplier<Pipe> connect;
-        private final java.util.Map<Thread, Pipe> open = new java.util.concurrent.ConcurrentHashMap<>();
+        private final java.util.Map<Thread, Pipe> taken = new java.util.HashMap<>();
+        private final java.util.ArrayDeque<Pipe> free = new java.util.ArrayDeque<>();
         private final ThreadLocal<Pipe> mine = new ThreadLocal<>();
-        private volatile boolean closed;
+        private boolean closed;
 
         Pipes(java.util.function.Supplier<Pipe> connect) {
             this.connect = connect;
+            try {
+                for (int i = 0; i < READY; i++) {
+                    free.add(connect.get());
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
         }
 
-        /** This thread's connection, connected now if it has none; a failure to connect is thrown. */
+        /** This thread's connection; a failure to connect is thrown. */
         Pipe mine() {
             Pipe p = mine.get();
             if (p == null) {
-                p = connectForThisThread();
+                p = take();
                 mine.set(p);
             }
             return p;
@@ -843,32 +856,29 @@ public final class RedisStore implements AutoCloseable {
             return mine.get();
         }
 
-        private synchronized Pipe connectForThisThread() {
+        private synchronized Pipe take() {
             if (closed) {
                 throw new IllegalStateException("the Redis connections are closed");
             }
-            open.entrySet().removeIf(e -> {
+            taken.entrySet().removeIf(e -> {
                 if (e.getKey().isAlive()) {
                     return false;
                 }
-                e.getValue().connection().closeAsync();
+                free.add(e.getValue());
                 return true;
             });
-            Pipe p = connect.get();
-            open.put(Thread.currentThread(), p);
+            Pipe p = free.isEmpty() ? connect.get() : free.poll();
+            taken.put(Thread.currentThread(), p);
             return p;
-        }
-
-        /** How many threads' connections are open. */
-        int size() {
-            return open.size();
         }
 
         @Override
         public synchronized void close() {
             closed = true;
-            open.values().forEach(p -> p.connection().close());
-            open.clear();
+            taken.values().forEach(p -> p.connection().close());
+            free.forEach(p -> p.connection().close());
+            taken.clear();
+            free.clear();
         }
     }
 
