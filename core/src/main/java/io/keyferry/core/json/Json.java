@@ -175,47 +175,86 @@ public final class Json {
         long readAtMs;
         long verifiedAtMs;
 
+        /** One field's value, as one of the two readers has it. */
+        private interface Value {
+            boolean string();
+
+            boolean none();
+
+            /** Whether {@link #number()} reads it; the shortcut reads integers only. */
+            boolean readsAsNumber();
+
+            String text();
+
+            long number();
+        }
+
+        /**
+         * Takes one field, the same for both readers; false when the value is one only Jackson
+         * reads as a number (the caller then reads the record with Jackson).
+         */
+        private boolean take(String name, Value v) {
+            switch (name) {
+                case "v", "at_ms", "read_at_ms", "verified_at_ms" -> {
+                    if (!v.readsAsNumber()) {
+                        return false;
+                    }
+                    long n = v.number();
+                    switch (name) {
+                        case "v" -> this.v = n;
+                        case "at_ms" -> atMs = n;
+                        case "read_at_ms" -> readAtMs = n;
+                        default -> verifiedAtMs = n;
+                    }
+                }
+                // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
+                case "record" -> record = v.none() ? null : v.text();
+                case "run" -> run = v.string() ? v.text() : null;
+                case "mode" -> mode = v.string() ? v.text() : null;
+                case "key" -> key = v.string() ? v.text() : null;
+                case "key_b64" -> keyB64 = v.string() ? v.text() : null;
+                case "target_key", "target_key_b64" -> target = true;
+                case "status" -> status = v.string() ? v.text() : null;
+                case "reason" -> reason = v.none() ? null : v.text();
+                case "verdict" -> verdict = v.string() ? v.text() : null;
+                case "kind" -> kind = v.none() ? null : v.text();
+                case "source_type" -> sourceType = v.none() ? null : v.text();
+                case "target_type" -> targetType = v.none() ? null : v.text();
+                default -> {
+                    // not counted: left unread
+                }
+            }
+            return true;
+        }
+
         /** Read by {@link FlatBytes}: null where it gives up, or a number comes as anything but an integer. */
         static Counted fast(byte[] data) {
             Counted c = new Counted();
             FlatBytes r = new FlatBytes(data);
+            Value v = new Value() {
+                public boolean string() {
+                    return r.kind() == FlatBytes.Kind.STRING;
+                }
+
+                public boolean none() {
+                    return r.kind() == FlatBytes.Kind.NULL;
+                }
+
+                public boolean readsAsNumber() {
+                    return r.kind() == FlatBytes.Kind.INTEGER;
+                }
+
+                public String text() {
+                    return r.text();
+                }
+
+                public long number() {
+                    return r.integer();
+                }
+            };
             while (r.next()) {
-                FlatBytes.Kind k = r.kind();
-                boolean string = k == FlatBytes.Kind.STRING;
-                boolean none = k == FlatBytes.Kind.NULL;
-                boolean integer = k == FlatBytes.Kind.INTEGER;
-                switch (r.name()) {
-                    case "v" -> {
-                        if (!integer) {
-                            return null;
-                        }
-                        c.v = r.integer();
-                    }
-                    case "record" -> c.record = none ? null : r.text();
-                    case "run" -> c.run = string ? r.text() : null;
-                    case "mode" -> c.mode = string ? r.text() : null;
-                    case "key" -> c.key = string ? r.text() : null;
-                    case "key_b64" -> c.keyB64 = string ? r.text() : null;
-                    case "target_key", "target_key_b64" -> c.target = true;
-                    case "status" -> c.status = string ? r.text() : null;
-                    case "reason" -> c.reason = none ? null : r.text();
-                    case "verdict" -> c.verdict = string ? r.text() : null;
-                    case "kind" -> c.kind = none ? null : r.text();
-                    case "source_type" -> c.sourceType = none ? null : r.text();
-                    case "target_type" -> c.targetType = none ? null : r.text();
-                    case "at_ms", "read_at_ms", "verified_at_ms" -> {
-                        if (!integer) {
-                            return null;
-                        }
-                        switch (r.name()) {
-                            case "at_ms" -> c.atMs = r.integer();
-                            case "read_at_ms" -> c.readAtMs = r.integer();
-                            default -> c.verifiedAtMs = r.integer();
-                        }
-                    }
-                    default -> {
-                        // not counted: left unread
-                    }
+                if (!c.take(r.name(), v)) {
+                    return null;
                 }
             }
             return r.failed() ? null : c;
@@ -224,39 +263,44 @@ public final class Json {
         static Counted jackson(byte[] data) throws BadRecordException {
             Counted c = new Counted();
             try (JsonParser p = Flat.object(MAPPER.getFactory(), data)) {
+                Value v = new Value() {
+                    public boolean string() {
+                        return p.currentToken() == JsonToken.VALUE_STRING;
+                    }
+
+                    public boolean none() {
+                        return p.currentToken() == JsonToken.VALUE_NULL;
+                    }
+
+                    public boolean readsAsNumber() {
+                        return true;
+                    }
+
+                    public String text() {
+                        try {
+                            return p.getText();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+
+                    public long number() {
+                        try {
+                            return p.getValueAsLong(0);
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    }
+                };
                 while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String name = p.currentName();
-                    JsonToken value = p.nextToken();
-                    if (!value.isScalarValue()) {
+                    if (!p.nextToken().isScalarValue()) {
                         p.skipChildren();
                         continue;
                     }
-                    // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
-                    boolean none = value == JsonToken.VALUE_NULL;
-                    boolean string = value == JsonToken.VALUE_STRING;
-                    switch (name) {
-                        case "v" -> c.v = p.getValueAsLong(0);
-                        case "record" -> c.record = none ? null : p.getText();
-                        case "run" -> c.run = string ? p.getText() : null;
-                        case "mode" -> c.mode = string ? p.getText() : null;
-                        case "key" -> c.key = string ? p.getText() : null;
-                        case "key_b64" -> c.keyB64 = string ? p.getText() : null;
-                        case "target_key", "target_key_b64" -> c.target = true;
-                        case "status" -> c.status = string ? p.getText() : null;
-                        case "reason" -> c.reason = none ? null : p.getText();
-                        case "verdict" -> c.verdict = string ? p.getText() : null;
-                        case "kind" -> c.kind = none ? null : p.getText();
-                        case "source_type" -> c.sourceType = none ? null : p.getText();
-                        case "target_type" -> c.targetType = none ? null : p.getText();
-                        case "at_ms" -> c.atMs = p.getValueAsLong(0);
-                        case "read_at_ms" -> c.readAtMs = p.getValueAsLong(0);
-                        case "verified_at_ms" -> c.verifiedAtMs = p.getValueAsLong(0);
-                        default -> {
-                            // not counted: left unread
-                        }
-                    }
+                    c.take(name, v);
                 }
-            } catch (IOException e) {
+            } catch (IOException | java.io.UncheckedIOException e) {
                 throw new BadRecordException("not JSON");
             }
             return c;
