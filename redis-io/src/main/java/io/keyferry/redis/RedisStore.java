@@ -87,9 +87,8 @@ public final class RedisStore implements AutoCloseable {
      * Connections for pages of commands, one per thread that sends pages ({@link Pipes}): each sends nothing
      * until {@link #flush()}, so a page of a hundred keys leaves in one write instead of a hundred
      * (each a hand-over to the connection's I/O thread and a system call, here and in Redis).
-     * Not shared: a connection that waits for a flush is state, and stream threads that queued
-     * and flushed pages on one such connection left a page's commands unsent until the command
-     * timeout now and then (four threads did, in two of four 1M benches).
+     * Not shared: a connection that waits for a flush is state that every thread queuing on it
+     * changes, and Lettuce's advice for it is one connection per thread.
      */
     private final Pipes pipes;
     private final Chunking chunking;
@@ -608,13 +607,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
-        Pipe pipe;
-        try {
-            pipe = pipes.mine();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e); // as a lost connection fails its commands
-        }
-        return evalOn(pipe.async(), script, keys, args);
+        return onPipe(pipe -> evalOn(pipe, script, keys, args));
     }
 
     /** A script call on the connection that flushes itself, sent at once. */
@@ -634,16 +627,22 @@ public final class RedisStore implements AutoCloseable {
 
     private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
         byte[][] keys = {key};
+        return onPipe(pipe -> pipe.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+                .exceptionallyCompose(e -> noScript(e)
+                        ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
+                        : CompletableFuture.failedFuture(e)));
+    }
+
+    /** Sends on this thread's page connection; one it cannot connect fails the command, as a lost one would. */
+    private <T> CompletableFuture<T> onPipe(
+            java.util.function.Function<RedisClusterAsyncCommands<byte[], byte[]>, CompletableFuture<T>> send) {
         Pipe pipe;
         try {
             pipe = pipes.mine();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return pipe.async().<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e));
+        return send.apply(pipe.async());
     }
 
     private static boolean noScript(Throwable e) {
