@@ -11,28 +11,37 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A record whose fields are all top-level scalars (results, verdicts), read with a streaming
- * parser into a plain map instead of a tree: every key's result and verdict are decoded, so this
- * is on the hot path. The accessors read fields as {@link Json}'s tree-based ones do.
+ * A record whose fields are all top-level scalars (results, verdicts), read by {@link FlatBytes}
+ * (or, where that gives up, a streaming parser) into plain values instead of a tree: every key's
+ * result and verdict are decoded, so this is on the hot path. The accessors read fields as {@link Json}'s tree-based ones do.
  */
 final class Flat {
     /** What a nested object or array reads as: Jackson's {@code asText()} of a container. */
     private static final Object CONTAINER = new Object();
     private static final Object NULL = new Object();
 
-    private final Map<String, Object> fields;
+    /**
+     * The values of the names keyferry writes, by their slot in {@link FlatBytes.Names}: a
+     * record's twenty-odd fields go into an array instead of a map's nodes (every key's result is
+     * read). Other names, which keyferry does not write, are kept by name.
+     */
+    private final Object[] known = new Object[FlatBytes.Names.SLOTS];
+    private Map<String, Object> others;
+    private boolean resultNames;
+
+    private Flat() {
+    }
 
     private Flat(Map<String, Object> fields) {
-        this.fields = fields;
+        fields.forEach(this::put);
     }
 
     /** Parses and checks it is a record of {@code kind}, with the same errors as {@code Json.parse}. */
     static Flat parse(JsonFactory factory, byte[] data, String kind) throws BadRecordException {
-        Map<String, Object> fields = data == null ? null : fast(data);
-        if (fields == null) {
-            fields = jackson(factory, data);
+        Flat f = data == null ? null : read(data);
+        if (f == null) {
+            f = new Flat(jackson(factory, data));
         }
-        Flat f = new Flat(fields);
         if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.text("record"))) {
             throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
         }
@@ -41,18 +50,68 @@ final class Flat {
 
     /** The fields as {@link #jackson} reads them, read by {@link FlatBytes}; null where that gives up. */
     static Map<String, Object> fast(byte[] data) {
-        Map<String, Object> fields = new HashMap<>(64);
+        Flat f = read(data);
+        if (f == null) {
+            return null;
+        }
+        Map<String, Object> fields = f.others == null ? new HashMap<>() : new HashMap<>(f.others);
+        for (int slot = 0; slot < f.known.length; slot++) {
+            if (f.known[slot] != null) {
+                fields.put(FlatBytes.Names.name(slot), f.known[slot]);
+            }
+        }
+        return fields;
+    }
+
+    private static Flat read(byte[] data) {
         FlatBytes r = new FlatBytes(data);
+        Flat f = new Flat();
+        boolean twice = false;
         while (r.next()) {
-            fields.put(r.name(), switch (r.kind()) {
+            Object value = switch (r.kind()) {
                 case STRING -> r.text();
                 case INTEGER -> r.integer();
                 case TRUE -> Boolean.TRUE;
                 case FALSE -> Boolean.FALSE;
                 case NULL -> NULL;
-            });
+            };
+            twice |= r.slot() >= 0 ? f.known[r.slot()] != null : f.others != null && f.others.containsKey(r.name());
+            f.put(r.slot(), r.name(), value);
         }
-        return r.failed() ? null : fields;
+        if (r.failed()) {
+            return null;
+        }
+        f.resultNames = r.resultNames() && !twice;
+        return f;
+    }
+
+    private void put(String name, Object value) {
+        put(FlatBytes.Names.slot(name), name, value);
+    }
+
+    /** A later value of a name replaces an earlier one, as Jackson reads it. */
+    private void put(int slot, String name, Object value) {
+        if (slot >= 0) {
+            known[slot] = value;
+        } else {
+            if (others == null) {
+                others = new HashMap<>();
+            }
+            others.put(name, value);
+        }
+    }
+
+    private Object get(String field) {
+        int slot = FlatBytes.Names.slot(field);
+        return slot >= 0 ? known[slot] : others == null ? null : others.get(field);
+    }
+
+    /**
+     * Whether the record was read by the shortcut and has only names a result is written with,
+     * each once: nothing in it that a verdict's record would name again or read otherwise.
+     */
+    boolean resultNames() {
+        return resultNames;
     }
 
     /** The fields as Jackson reads them: the reading of any record. */
@@ -130,12 +189,12 @@ final class Flat {
     }
 
     boolean has(String field) {
-        return fields.containsKey(field);
+        return get(field) != null;
     }
 
     /** A string field that must be there. */
     String req(String field) throws BadRecordException {
-        if (!(fields.get(field) instanceof String s)) {
+        if (!(get(field) instanceof String s)) {
             throw new BadRecordException("missing '" + field + "'");
         }
         return s;
@@ -143,12 +202,12 @@ final class Flat {
 
     /** A field as text, or null when missing or null. */
     String opt(String field) {
-        Object v = fields.get(field);
+        Object v = get(field);
         return v == null || v == NULL ? null : text(field);
     }
 
     private String text(String field) {
-        Object v = fields.get(field);
+        Object v = get(field);
         if (v == null || v == CONTAINER) {
             return "";
         }
@@ -162,7 +221,7 @@ final class Flat {
     }
 
     long asLong(String field, long otherwise) {
-        Object v = fields.get(field);
+        Object v = get(field);
         if (v instanceof Number n) {
             return n.longValue();
         }
@@ -180,7 +239,7 @@ final class Flat {
     }
 
     RedisKey reqKey(String field) throws BadRecordException {
-        return key(field, fields.get(field) instanceof String s ? s : null,
-                fields.get(field + "_b64") instanceof String b64 ? b64 : null);
+        return key(field, get(field) instanceof String s ? s : null,
+                get(field + "_b64") instanceof String b64 ? b64 : null);
     }
 }

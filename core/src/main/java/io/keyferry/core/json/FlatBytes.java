@@ -19,6 +19,8 @@ final class FlatBytes {
     private boolean failed;
 
     private String name;
+    private int slot;
+    private boolean resultNames = true;
     private Kind kind;
     private int from;
     private int to;
@@ -57,7 +59,9 @@ final class FlatBytes {
         if (end < 0) {
             return fail();
         }
-        name = Names.of(b, at + 1, end);
+        slot = Names.slot(b, at + 1, end);
+        name = slot >= 0 ? Names.TABLE[slot] : new String(b, at + 1, end - at - 1, StandardCharsets.ISO_8859_1);
+        resultNames &= slot >= 0 && Names.OF_RESULTS[slot];
         at = space(end + 1);
         if (at >= b.length || b[at] != ':') {
             return fail();
@@ -111,9 +115,19 @@ final class FlatBytes {
         return failed;
     }
 
+    /** Whether every name read so far is one a result of this version writes. */
+    boolean resultNames() {
+        return resultNames;
+    }
+
     /** The current field's name: one shared String for each name keyferry writes. */
     String name() {
         return name;
+    }
+
+    /** The current name's slot in {@link Names}, or -1 when it is not one keyferry writes. */
+    int slot() {
+        return slot;
     }
 
     Kind kind() {
@@ -196,24 +210,32 @@ final class FlatBytes {
             "target_type", "target_size", "target_sha256", "target_ttl_ms", "target_digest", "read_at_ms", "status",
             "reason", "message", "at_ms", "key_offset", "verdict", "kind", "detail", "time", "verified_at_ms", "offset",
         };
+        /** {@link #KNOWN} up to here are the names a result is written with; the rest only a verdict's. */
+        private static final String FIRST_OF_VERDICTS = "verdict";
         private static final int MASK = 127;
-        private static final String[] TABLE = new String[MASK + 1];
+        static final int SLOTS = MASK + 1;
+        private static final String[] TABLE = new String[SLOTS];
+        /** Per slot of {@link #TABLE}: whether its name is one a result is written with. */
+        private static final boolean[] OF_RESULTS = new boolean[SLOTS];
 
         static {
+            boolean ofResults = true;
             for (String k : KNOWN) {
+                ofResults &= !k.equals(FIRST_OF_VERDICTS);
                 int h = k.hashCode() & MASK;
                 while (TABLE[h] != null) {
                     h = (h + 1) & MASK;
                 }
                 TABLE[h] = k;
+                OF_RESULTS[h] = ofResults;
             }
         }
 
         private Names() {
         }
 
-        /** The name in {@code b[from, to)}, ASCII. */
-        static String of(byte[] b, int from, int to) {
+        /** The slot in {@link #TABLE} of the name in {@code b[from, to)} (ASCII), or -1 when it is not one of ours. */
+        static int slot(byte[] b, int from, int to) {
             int h = 0;
             for (int i = from; i < to; i++) {
                 h = 31 * h + b[i]; // String.hashCode of ASCII text
@@ -221,10 +243,26 @@ final class FlatBytes {
             for (int slot = h & MASK; TABLE[slot] != null; slot = (slot + 1) & MASK) {
                 String k = TABLE[slot];
                 if (k.hashCode() == h && same(k, b, from, to)) {
-                    return k;
+                    return slot;
                 }
             }
-            return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+            return -1;
+        }
+
+        /** The slot of {@code name}, or -1 when it is not one keyferry writes. */
+        static int slot(String name) {
+            int h = name.hashCode();
+            for (int slot = h & MASK; TABLE[slot] != null; slot = (slot + 1) & MASK) {
+                String k = TABLE[slot];
+                if (k == name || k.hashCode() == h && k.equals(name)) {
+                    return slot;
+                }
+            }
+            return -1;
+        }
+
+        static String name(int slot) {
+            return TABLE[slot];
         }
 
         private static boolean same(String k, byte[] b, int from, int to) {

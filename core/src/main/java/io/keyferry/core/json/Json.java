@@ -121,13 +121,56 @@ public final class Json {
     public static byte[] encode(AuditRecord a) {
         Out o = new Out("audit", a.result().run());
         result(o, a.result());
+        verdict(o, a);
+        return o.done();
+    }
+
+    /** A result, and the record it was read from when a verdict's record may carry that as it is. */
+    public record ReadResult(KeyResult result, byte[] record) {
+    }
+
+    /**
+     * As {@link #decodeResult}, keeping the record when it is in the form this version writes
+     * (its opening, names and values; see {@link #encode(AuditRecord, ReadResult)}).
+     */
+    public static ReadResult readResult(byte[] data) throws BadRecordException {
+        Flat n = Flat.parse(MAPPER.getFactory(), data, "result");
+        boolean ours = n.resultNames() && startsWith(data, RESULT_OPENING) && data[data.length - 1] == '}';
+        return new ReadResult(result(n), ours ? data : null);
+    }
+
+    /**
+     * A verdict on a result read by {@link #readResult}: the same record as {@link
+     * #encode(AuditRecord)}'s, written around the result's own bytes rather than encoding the
+     * result again — the verifier writes one for every key, and the result's fields are most of
+     * it. The result's record is taken as it is only when read in this version's form, so both
+     * ways read back alike; else, and for a verdict on another result, it is encoded anew.
+     */
+    public static byte[] encode(AuditRecord a, ReadResult read) {
+        byte[] r = read.record();
+        if (r == null || a.result() != read.result()) {
+            return encode(a);
+        }
+        Out o = new Out(AUDIT_OPENING, r, RESULT_OPENING.length, r.length - 1);
+        verdict(o, a);
+        return o.done();
+    }
+
+    private static final byte[] RESULT_OPENING = ("{\"v\":" + VERSION + ",\"record\":\"result\",").getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] AUDIT_OPENING = ("{\"v\":" + VERSION + ",\"record\":\"audit\",").getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWith(byte[] data, byte[] opening) {
+        return data.length > opening.length && java.util.Arrays.equals(data, 0, opening.length, opening, 0, opening.length);
+    }
+
+    /** The fields a verdict adds to its result's. */
+    private static void verdict(Out o, AuditRecord a) {
         o.text("verdict", a.verdict().wire());
         o.text("kind", a.kind() == null ? null : a.kind().wire());
         o.text("detail", a.detail());
-        o.text("time", Instant.ofEpochMilli(a.atMs()).toString());
+        o.instant("time", a.atMs());
         o.num("verified_at_ms", a.atMs());
         o.text("offset", a.resultOffset());
-        return o.done();
     }
 
     public static AuditRecord decodeAudit(byte[] data) throws BadRecordException {
@@ -533,8 +576,8 @@ public final class Json {
             o.key("target_key", r.targetKey());
         }
         o.text("type", r.type() == null ? null : r.type().wire());
-        side(o, "source", r.source());
-        side(o, "target", r.target());
+        side(o, SideFields.SOURCE, r.source());
+        side(o, SideFields.TARGET, r.target());
         o.num("read_at_ms", r.readAtMs());
         o.text("status", r.status().wire());
         o.text("reason", r.reason() == null ? null : r.reason().wire());
@@ -561,12 +604,12 @@ public final class Json {
         }
     }
 
-    private static void side(Out o, String prefix, Side s) {
-        o.text(prefix + "_type", s.type() == null ? null : s.type().wire());
-        o.num(prefix + "_size", s.size());
-        o.text(prefix + "_sha256", s.sha256());
-        o.num(prefix + "_ttl_ms", s.ttlMs());
-        o.text(prefix + "_digest", s.digest());
+    private static void side(Out o, SideFields f, Side s) {
+        o.text(f.type, s.type() == null ? null : s.type().wire());
+        o.num(f.size, s.size());
+        o.text(f.sha256, s.sha256());
+        o.num(f.ttlMs, s.ttlMs());
+        o.text(f.digest, s.digest());
     }
 
     private static Side side(Flat n, SideFields f) {
@@ -577,7 +620,7 @@ public final class Json {
         return new Side(KeyType.of(type), n.asLong(f.size, -1), n.opt(f.sha256), n.asLong(f.ttlMs, -2), n.opt(f.digest));
     }
 
-    /** A side's field names, made once: they are looked up for every result and verdict. */
+    /** A side's field names, made once: they are written and looked up for every result and verdict. */
     private record SideFields(String type, String size, String sha256, String ttlMs, String digest) {
         static final SideFields SOURCE = of("source");
         static final SideFields TARGET = of("target");
@@ -593,14 +636,23 @@ public final class Json {
      */
     private static final class Out {
         private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-        private byte[] buf = new byte[1024];
+        private byte[] buf;
         private int n;
 
         Out(String kind, String run) {
+            buf = new byte[1024];
             put('{');
             num("v", VERSION);
             text("record", kind);
             text("run", run);
+        }
+
+        /** A record that opens with {@code opening} and goes on with {@code body[from, to)}, written as it is. */
+        Out(byte[] opening, byte[] body, int from, int to) {
+            buf = new byte[opening.length + (to - from) + 256];
+            System.arraycopy(opening, 0, buf, 0, opening.length);
+            System.arraycopy(body, from, buf, opening.length, to - from);
+            n = opening.length + (to - from);
         }
 
         /** A text field; left out when null. */
@@ -611,9 +663,65 @@ public final class Json {
             }
         }
 
+        /**
+         * An instant as {@link Instant#toString()} writes it, from a cache of the last second
+         * written: every verdict has one, and formatting each anew was a good part of writing it.
+         */
+        void instant(String field, long epochMs) {
+            long second = Math.floorDiv(epochMs, 1000);
+            int ms = (int) Math.floorMod(epochMs, 1000);
+            Second last = lastSecond;
+            if (last == null || last.second != second) {
+                if (second < 0 || second > LAST_FOUR_DIGIT_YEAR) {
+                    text(field, Instant.ofEpochMilli(epochMs).toString()); // a year that is not four digits
+                    return;
+                }
+                String text = Instant.ofEpochSecond(second).toString(); // yyyy-mm-ddThh:mm:ssZ
+                last = new Second(second, text.substring(0, text.length() - 1).getBytes(StandardCharsets.US_ASCII));
+                lastSecond = last;
+            }
+            name(field);
+            room(last.text.length + 7);
+            buf[n++] = '"';
+            System.arraycopy(last.text, 0, buf, n, last.text.length);
+            n += last.text.length;
+            if (ms != 0) {
+                buf[n++] = '.';
+                buf[n++] = (byte) ('0' + ms / 100);
+                buf[n++] = (byte) ('0' + ms / 10 % 10);
+                buf[n++] = (byte) ('0' + ms % 10);
+            }
+            buf[n++] = 'Z';
+            buf[n++] = '"';
+        }
+
+        /** 9999-12-31T23:59:59Z: beyond it, and before 1970, left to {@link Instant#toString()}. */
+        private static final long LAST_FOUR_DIGIT_YEAR = 253_402_300_799L;
+        private static volatile Second lastSecond;
+
+        private record Second(long second, byte[] text) {
+        }
+
         void num(String field, long value) {
             name(field);
-            ascii(Long.toString(value));
+            if (value < 0) {
+                if (value == Long.MIN_VALUE) {
+                    ascii(Long.toString(value));
+                    return;
+                }
+                put('-');
+                value = -value;
+            }
+            int digits = 1;
+            for (long v = value; v >= 10; v /= 10) {
+                digits++;
+            }
+            room(digits);
+            for (int at = n + digits - 1; at >= n; at--) {
+                buf[at] = (byte) ('0' + value % 10);
+                value /= 10;
+            }
+            n += digits;
         }
 
         /** As {@code Json.key}: the bytes in base64 too when they are not UTF-8. */
@@ -631,13 +739,15 @@ public final class Json {
 
         /** Field names are ours: ASCII letters and underscores, nothing to escape. */
         private void name(String field) {
+            int len = field.length();
+            room(len + 4);
             if (n > 1) {
-                put(',');
+                buf[n++] = ',';
             }
-            put('"');
+            buf[n++] = '"';
             ascii(field);
-            put('"');
-            put(':');
+            buf[n++] = '"';
+            buf[n++] = ':';
         }
 
         /**
@@ -647,8 +757,21 @@ public final class Json {
         private void string(String s) {
             put('"');
             int len = s.length();
+            // Nearly every text is ASCII that needs no escape (hashes, names, keys): copied in a
+            // tight loop with locals, up to the first character that needs care.
             room(len * 6 + 1);
-            for (int i = 0; i < len; i++) {
+            byte[] out = buf;
+            int at = n;
+            int i = 0;
+            for (; i < len; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                    break;
+                }
+                out[at + i] = (byte) c;
+            }
+            n = at + i;
+            for (; i < len; i++) {
                 char c = s.charAt(i);
                 if (c < 0x80) {
                     if (c >= 0x20 && c != '"' && c != '\\') {
@@ -696,12 +819,13 @@ public final class Json {
             }
         }
 
+        /** Text known to be ASCII (field names, numbers), copied as a block. */
+        @SuppressWarnings("deprecation") // the one String method that copies into an array without making one
         private void ascii(String s) {
             int len = s.length();
             room(len);
-            for (int i = 0; i < len; i++) {
-                buf[n++] = (byte) s.charAt(i);
-            }
+            s.getBytes(0, len, buf, n);
+            n += len;
         }
 
         private void put(char c) {
