@@ -3,6 +3,7 @@ package io.keyferry.verifier;
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.report.CountsHeader;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.TopicReader;
@@ -10,6 +11,7 @@ import io.keyferry.kafka.Topics;
 
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +47,10 @@ public final class AuditTopic {
 
     /** One record of the trail; the tally passes over other runs' verdicts itself. */
     private static void add(RunTally tally, Skipped skipped, ConsumerRecord<byte[], byte[]> r) {
+        Header counts = r.headers().lastHeader(CountsHeader.NAME);
+        if (counts != null && tally.addCounted(r.key(), counts.value())) {
+            return;
+        }
         try {
             tally.add(r.value());
         } catch (BadRecordException e) {

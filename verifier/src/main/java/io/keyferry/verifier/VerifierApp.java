@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.report.CountsHeader;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Side;
 import io.keyferry.kafka.KafkaClients;
@@ -123,14 +124,17 @@ public final class VerifierApp implements AutoCloseable {
                     List<Future<RecordMetadata>> again = new ArrayList<>();
                     List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
                     List<KeyResult> results = new ArrayList<>();
+                    List<Json.ReadResult> reads = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
                         if (rec.value() == null) {
                             continue;
                         }
                         try {
-                            KeyResult r = Json.decodeResult(rec.value());
+                            Json.ReadResult read = Json.readResult(rec.value());
+                            KeyResult r = read.result();
                             if (config.run().equals(r.run())) {
                                 results.add(r);
+                                reads.add(read);
                                 ours.add(rec);
                             } // else another run's: its own verifier judges it
                         } catch (BadRecordException e) {
@@ -146,7 +150,7 @@ public final class VerifierApp implements AutoCloseable {
                             metrics.deadLetter();
                         }
                     }
-                    Verdicts verdicts = verifyAll(results, ours, stop);
+                    Verdicts verdicts = verifyAll(results, reads, ours, stop);
                     if (verdicts == null) {
                         producer.abortTransaction();
                         return false; // stopped while waiting for Redis: nothing of this batch counts
@@ -155,7 +159,7 @@ public final class VerifierApp implements AutoCloseable {
                     for (int i = 0; i < audits.size(); i++) {
                         ConsumerRecord<byte[], byte[]> rec = ours.get(i);
                         AuditRecord a = audits.get(i);
-                        producer.send(new ProducerRecord<>(auditTopic, rec.key(), verdicts.encoded().get(i)));
+                        producer.send(audit(auditTopic, rec.key(), a, verdicts.encoded().get(i)));
                         metrics.verdict(a);
                         verified++;
                         if (a.verdict() == Verdict.SOURCE_CHANGED && passAgain(a.result())) {
@@ -182,6 +186,18 @@ public final class VerifierApp implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * A verdict's audit record, keyed as its result was; with the summary's counts in a header
+     * ({@link CountsHeader}) when that key is the verdict's, as it is for every result a migrator
+     * writes.
+     */
+    static ProducerRecord<byte[], byte[]> audit(String topic, byte[] key, AuditRecord a, byte[] json) {
+        byte[] counts = key != null && java.util.Arrays.equals(key, a.result().key().unsafeBytes()) ? CountsHeader.of(a) : null;
+        List<org.apache.kafka.common.header.Header> headers = counts == null ? List.of()
+                : List.of(new org.apache.kafka.common.header.internals.RecordHeader(CountsHeader.NAME, counts));
+        return new ProducerRecord<>(topic, null, key, json, headers);
     }
 
     /**
@@ -281,14 +297,15 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifyAll(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+    private Verdicts verifyAll(List<KeyResult> results, List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs,
+                               BooleanSupplier stop)
             throws InterruptedException {
         List<AuditRecord> audits = new ArrayList<>(results.size());
         List<byte[]> encoded = new ArrayList<>(results.size());
         int from = 0;
         while (from < results.size()) {
             int to = sliceEnd(results, from, SLICE_BYTES);
-            Verdicts v = verifySlice(results.subList(from, to), recs.subList(from, to), stop);
+            Verdicts v = verifySlice(results.subList(from, to), reads.subList(from, to), recs.subList(from, to), stop);
             if (v == null) {
                 return null;
             }
@@ -319,7 +336,8 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifySlice(List<KeyResult> results, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+    private Verdicts verifySlice(List<KeyResult> results, List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs,
+                                 BooleanSupplier stop)
             throws InterruptedException {
         int n = results.size();
         List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
@@ -348,7 +366,7 @@ public final class VerifierApp implements AutoCloseable {
                     out[i] = targets.get(i) == null
                             ? judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset)
                             : judge(r, targets.get(i).join(), sources.get(i).join(), offset);
-                    bytes[i] = Json.encode(out[i]);
+                    bytes[i] = Json.encode(out[i], reads.get(i));
                 } catch (RuntimeException e) {
                     out[i] = null;
                 }
@@ -361,7 +379,7 @@ public final class VerifierApp implements AutoCloseable {
                 if (out[i] == null) {
                     return null;
                 }
-                bytes[i] = Json.encode(out[i]);
+                bytes[i] = Json.encode(out[i], reads.get(i));
             }
         }
         return new Verdicts(java.util.Arrays.asList(out), java.util.Arrays.asList(bytes));

@@ -35,7 +35,7 @@ import java.util.function.Consumer;
  * (by the result's time; on a tie, the one read later).
  *
  * <p>Memory does not grow with the run: records are kept in memory up to {@value #SPILL_AT}, then
- * sorted by key and written to a temporary file, and the latest per key comes from a merge of
+ * sorted by key (in a counts-only tally, by a hash of the key first) and written to a temporary file, and the latest per key comes from a merge of
  * those files. {@link #close()} deletes them. A tally made {@link #countsOnly} keeps of each
  * record only its key, time and the three values the summary counts — a summary without a
  * report neither writes the records to disk nor decodes them a second time.
@@ -44,8 +44,18 @@ public final class RunTally implements AutoCloseable {
     static final int SPILL_AT = 50_000;
     /** A counts-only entry is a key and four numbers: many more fit in the same memory. */
     static final int COUNTS_SPILL_AT = 250_000;
+    /**
+     * By key, and a key's records by time. A counts-only tally orders keys by a hash of them first
+     * ({@link Entry#hash}; 0 in a tally of records, which are reported in key order): only each
+     * key's records need to be next to each other, and sorting millions of keys by their bytes was
+     * most of the summary reader's work once it no longer read the JSON.
+     */
     private static final Comparator<Entry> ORDER = (a, b) -> {
-        int c = Arrays.compareUnsigned(a.key, b.key);
+        int c = Long.compare(a.hash, b.hash);
+        if (c != 0) {
+            return c;
+        }
+        c = Arrays.compareUnsigned(a.key, b.key);
         if (c != 0) {
             return c;
         }
@@ -62,6 +72,8 @@ public final class RunTally implements AutoCloseable {
     private long seq;
     private long firstMs = Long.MAX_VALUE;
     private long lastMs = Long.MIN_VALUE;
+    /** From each verdict's source read to the verdict, over every verdict added. */
+    private final Latencies latencies = new Latencies();
     /** Counted by the last pass; null when records came in since. */
     private Summary summary;
 
@@ -119,10 +131,38 @@ public final class RunTally implements AutoCloseable {
         }
     }
 
+    /**
+     * One record as read from the audit topic, by its key and its {@link CountsHeader}, without
+     * its JSON. Ignored when of another run.
+     *
+     * @return false when this tally keeps records or the header is not one it reads: then the
+     *         record is to be {@link #add(byte[]) added} by its JSON
+     */
+    public boolean addCounted(byte[] key, byte[] header) {
+        if (keepRecords || key == null) {
+            return false;
+        }
+        CountsHeader.Counts c = CountsHeader.read(header);
+        if (c == null) {
+            return false;
+        }
+        if (run.equals(c.run())) {
+            add(key, c.atMs(), c.readAtMs(), c.verifiedAtMs(), code(c.status(), c.reason(), c.verdict()), null, null);
+        }
+        return true;
+    }
+
     private void add(AuditCounts c, AuditRecord a, byte[] json) {
-        buffer.add(new Entry(c.key().unsafeBytes(), c.atMs(), seq++, code(c), a, json));
-        firstMs = Math.min(firstMs, c.readAtMs() > 0 ? c.readAtMs() : c.atMs());
-        lastMs = Math.max(lastMs, Math.max(c.atMs(), c.verifiedAtMs()));
+        add(c.key().unsafeBytes(), c.atMs(), c.readAtMs(), c.verifiedAtMs(), code(c.status(), c.reason(), c.verdict()), a, json);
+    }
+
+    private void add(byte[] key, long atMs, long readAtMs, long verifiedAtMs, int code, AuditRecord a, byte[] json) {
+        buffer.add(new Entry(keepRecords ? 0 : hash(key), key, atMs, seq++, code, a, json));
+        if (readAtMs > 0 && verifiedAtMs > 0) {
+            latencies.record(verifiedAtMs - readAtMs);
+        }
+        firstMs = Math.min(firstMs, readAtMs > 0 ? readAtMs : atMs);
+        lastMs = Math.max(lastMs, Math.max(atMs, verifiedAtMs));
         summary = null;
         if (buffer.size() >= spillAt) {
             spill();
@@ -152,6 +192,14 @@ public final class RunTally implements AutoCloseable {
                 }
             };
         };
+    }
+
+    /**
+     * How long each verdict took from its key's source read to the verdict, over every verdict
+     * of the run added (a key verified twice counts twice).
+     */
+    public Latencies latencies() {
+        return latencies;
     }
 
     public int keys() {
@@ -212,15 +260,28 @@ public final class RunTally implements AutoCloseable {
     private static final Verdict[] VERDICTS = Verdict.values();
 
     /** What the summary counts of a record, in one number: status, reason (0: none) and verdict. */
-    private static int code(AuditCounts c) {
-        return c.status().ordinal() | (c.reason() == null ? 0 : c.reason().ordinal() + 1) << 8 | c.verdict().ordinal() << 16;
+    private static int code(Status status, SkipReason reason, Verdict verdict) {
+        return status.ordinal() | (reason == null ? 0 : reason.ordinal() + 1) << 8 | verdict.ordinal() << 16;
     }
 
     /**
      * A record's key, time and {@link #code}; unless counts only, the record or, once read back
      * from disk or when given, the bytes it is written as.
      */
-    private record Entry(byte[] key, long atMs, long seq, int code, AuditRecord record, byte[] json) {
+    private record Entry(long hash, byte[] key, long atMs, long seq, int code, AuditRecord record, byte[] json) {
+    }
+
+    /** FNV-1a over the key, then MurmurHash3's finaliser to spread it over all 64 bits. */
+    static long hash(byte[] key) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : key) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        h ^= h >>> 33;
+        h *= 0xff51afd7ed558ccdL;
+        h ^= h >>> 33;
+        h *= 0xc4ceb9fe1a85ec53L;
+        return h ^ h >>> 33;
     }
 
     private void spill() {
@@ -337,7 +398,7 @@ public final class RunTally implements AutoCloseable {
                     in.readFully(json);
                 }
                 // decoded only if it turns out to be its key's latest, and only for records()
-                next = new Entry(key, atMs, seq, code, null, json);
+                next = new Entry(withRecords ? 0 : hash(key), key, atMs, seq, code, null, json);
             } catch (EOFException e) {
                 next = null;
                 close();
