@@ -2,7 +2,12 @@ package io.keyferry.cli;
 
 import io.keyferry.core.config.ConfigException;
 import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.config.KafkaSettings;
+import io.keyferry.core.report.Latencies;
+import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.kafka.KafkaClients;
+import io.keyferry.verifier.AuditTopic;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.bench.CeilingCopy;
 import io.keyferry.redis.bench.Workload;
@@ -18,12 +23,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measures keyferry against a bare copy: loads N keys of a realistic mix, times a pipelined "
                 + "DUMP/RESTORE copy (the ceiling), then keyferry end to end (dry run, execute --copy dump, execute "
-                + "--copy struct), and prints keys/s, the ratio to the ceiling and the peak heap. Starts an embedded "
+                + "--copy struct), and prints keys/s, the ratio to the ceiling, the peak heap and each run's per-key latency "
+                + "(p50/p99, from the key's source read to its verdict). Starts an embedded "
                 + "broker and two throwaway redis-servers unless --source and --target are given (both must be empty: "
                 + "bench writes and flushes them). The last line is machine-readable.")
 final class BenchCommand implements Callable<Integer> {
@@ -88,13 +95,18 @@ final class BenchCommand implements Callable<Integer> {
 
             resetPeakHeap();
             String stamp = Long.toString(System.currentTimeMillis());
+            // one set of Kafka settings for the runs and for reading their audit trails back
+            KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), "keyferry", 12, Map.of(), brokerDir);
             List<String> common = List.of("--source", src, "--target", dst, "--bootstrap-servers",
-                    broker.bootstrapServers(), "--state-dir", brokerDir.toString(),
+                    kafka.bootstrapServers(), "--state-dir", kafka.stateDir().toString(),
+                    "--topic-prefix", kafka.topicPrefix(), "--partitions", Integer.toString(kafka.partitions()),
                     "--log-format", this.common.logFormat.name().toLowerCase(java.util.Locale.ROOT));
-            double dry = timed("bench-" + stamp + "-dry", common, List.of("--dry-run"));
-            double dump = timed("bench-" + stamp + "-dump", common, List.of("--execute", "--actor", "bench", "--copy", "dump"));
+            KafkaClients clients = new KafkaClients(kafka, kafka.bootstrapServers());
+            double dry = timed("bench-" + stamp + "-dry", common, List.of("--dry-run"), clients);
+            double dump = timed("bench-" + stamp + "-dump", common, List.of("--execute", "--actor", "bench", "--copy", "dump"), clients);
             empty(t);
-            double struct = timed("bench-" + stamp + "-struct", common, List.of("--execute", "--actor", "bench", "--copy", "struct"));
+            double struct = timed("bench-" + stamp + "-struct", common, List.of("--execute", "--actor", "bench", "--copy", "struct"),
+                    clients);
             long heapMb = peakHeap() / (1024 * 1024);
             System.out.printf(Locale.ROOT, "bench keys=%d ceiling_kps=%.0f dry_run_kps=%.0f execute_dump_kps=%.0f "
                     + "execute_struct_kps=%.0f ratio=%.3f heap_mb=%d%n", keys, ceiling, dry, dump, struct, dump / ceiling, heapMb);
@@ -113,8 +125,11 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** Runs keyferry end to end and returns keys/s over the wall time; 0 when the run failed. */
-    private double timed(String run, List<String> common, List<String> mode) {
+    /**
+     * Runs keyferry end to end and returns keys/s over the wall time; 0 when the run failed. Then,
+     * outside the time measured, reads the run's audit trail again for its per-key latencies.
+     */
+    private double timed(String run, List<String> common, List<String> mode, KafkaClients clients) {
         List<String> args = new ArrayList<>(List.of("run", "--run", run));
         args.addAll(mode);
         args.addAll(common);
@@ -122,6 +137,13 @@ final class BenchCommand implements Callable<Integer> {
         int code = Main.execute(args.toArray(new String[0]));
         double kps = code == Errors.OK ? keys / seconds(t0) : 0;
         say("%s: %s, %.0f keys/s", run, code == Errors.OK ? "ok" : "exit " + code, kps);
+        if (code == Errors.OK) {
+            try (RunTally tally = new AuditTopic(clients).tally(run, false)) {
+                Latencies l = tally.latencies();
+                say("%s: per-key latency, source read to verdict: p50 %d ms, p99 %d ms (%d verdicts)", run,
+                        l.percentile(0.5), l.percentile(0.99), l.count());
+            }
+        }
         return kps;
     }
 

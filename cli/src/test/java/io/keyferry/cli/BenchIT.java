@@ -19,5 +19,10 @@ class BenchIT {
         assertTrue(last.matches("bench keys=300 ceiling_kps=\\d+ dry_run_kps=\\d+ execute_dump_kps=\\d+ "
                 + "execute_struct_kps=\\d+ ratio=\\d+\\.\\d+ heap_mb=\\d+"), last);
         assertTrue(o.out().contains("copied 300,"), "the execute runs copy every key:\n" + o.out());
+        long latencies = lines.stream()
+                .filter(l -> l.matches("bench: bench-\\d+-(dry|dump|struct): per-key latency, source read to verdict: "
+                        + "p50 \\d+ ms, p99 \\d+ ms \\(300 verdicts\\)"))
+                .count();
+        assertEquals(3, latencies, "each run's latencies over its 300 verdicts:\n" + o.out());
     }
 }
