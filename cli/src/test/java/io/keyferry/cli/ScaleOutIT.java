@@ -190,12 +190,15 @@ class ScaleOutIT {
 
     /**
      * --rps caps the whole run: once every replica paces at its share, the copy rate sampled on the
-     * target over at least 20 s is within 10 % of it, with one, two and three replicas.
+     * target over at least 20 s is within 10 % of it, with one, two and three replicas. The paced
+     * replicas are then stopped and one without --rps finishes the run.
      */
     @Test
     void rpsCapsTheWholeRunWhateverTheNumberOfReplicas() throws Exception {
         int rps = 100; // pages are of 100 keys: enough of them that each replica always has some
-        int keys = rps * 34;
+        // Replicas joining a paced run take a while to settle their shares (10 s here, 35 s once on
+        // a slower machine): room for that, the 21 s window, and the window ending before the run.
+        int keys = rps * 80;
         for (int replicas = 1; replicas <= 3; replicas++) {
             source.flushAll();
             target.flushAll();
@@ -204,6 +207,7 @@ class ScaleOutIT {
             assertEquals(0, Cli.run("scan --run " + run + " --match job:* --source " + source.uri() + kafkaArgs()).exitCode());
             List<Process> started = new ArrayList<>();
             List<String> logs = new ArrayList<>();
+            long begun = System.nanoTime();
             for (int r = 0; r < replicas; r++) {
                 logs.add("rps-" + replicas + "-" + r);
                 started.add(migrator(logs.get(r), run, "--rps " + rps));
@@ -211,6 +215,7 @@ class ScaleOutIT {
             assertTrue(Await.until(Duration.ofSeconds(90), () -> logs.stream().allMatch(l -> lastShare(log(l)) > 0)
                             && Math.abs(logs.stream().mapToDouble(l -> lastShare(log(l))).sum() - rps) <= rps * 0.05),
                     "the replicas' shares add up to --rps\n" + String.join("\n", logs.stream().map(this::log).toList()));
+            double settled = (System.nanoTime() - begun) / 1e9;
             var s = target.strings();
             long n0 = s.dbsize();
             long t0 = System.nanoTime();
@@ -219,14 +224,18 @@ class ScaleOutIT {
             long n1 = s.dbsize();
             double seconds = (System.nanoTime() - t0) / 1e9;
             double rate = (n1 - n0) / seconds;
-            System.out.printf("replicas=%d keys=%d window=%.1fs rate=%.1f keys/s (--rps %d)%n", replicas, n1 - n0, seconds, rate, rps);
+            System.out.printf("replicas=%d settled=%.1fs copied_before=%d keys=%d window=%.1fs rate=%.1f keys/s (--rps %d)%n",
+                    replicas, settled, n0, n1 - n0, seconds, rate, rps);
             assertTrue(n1 < keys, "the window ended before the run did");
             assertTrue(Math.abs(rate - rps) <= rps * 0.10, replicas + " replicas: " + rate + " keys/s against --rps " + rps);
-            verifyAll(run, "job:", keys);
             for (Process p : started) {
                 p.destroy();
-                p.waitFor(30, TimeUnit.SECONDS);
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS), "a paced replica stops on SIGTERM");
             }
+            Process rest = migrator("rest-" + replicas, run, "");
+            verifyAll(run, "job:", keys);
+            rest.destroy();
+            rest.waitFor(60, TimeUnit.SECONDS);
         }
     }
 
