@@ -15,9 +15,6 @@ import io.keyferry.redis.local.RedisProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +26,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Measures keyferry against a bare copy: loads N keys of a realistic mix, times a pipelined "
                 + "DUMP/RESTORE copy (the ceiling), then keyferry end to end (dry run, execute --copy dump, execute "
-                + "--copy struct), and prints keys/s, the ratio to the ceiling, the peak heap and each run's per-key latency "
+                + "--copy struct), and prints keys/s, the ratio to the ceiling, the peak heap (and the most left after a full collection) and each run's per-key latency "
                 + "(p50/p99, from the key's source read to its verdict). Starts an embedded "
                 + "broker and two throwaway redis-servers unless --source and --target are given (both must be empty: "
                 + "bench writes and flushes them). The last line is machine-readable.")
@@ -93,7 +90,8 @@ final class BenchCommand implements Callable<Integer> {
             say("ceiling (pipelined DUMP/PTTL -> RESTORE, %d workers): %.0f keys/s", workers, ceiling);
             empty(t);
 
-            resetPeakHeap();
+            HeapWatch heap = new HeapWatch();
+            owned.add(heap);
             String stamp = Long.toString(System.currentTimeMillis());
             // one set of Kafka settings for the runs and for reading their audit trails back
             KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), "keyferry", 12, Map.of(), brokerDir);
@@ -107,7 +105,12 @@ final class BenchCommand implements Callable<Integer> {
             empty(t);
             double struct = timed("bench-" + stamp + "-struct", common, List.of("--execute", "--actor", "bench", "--copy", "struct"),
                     clients);
-            long heapMb = peakHeap() / (1024 * 1024);
+            long heapMb = heap.peakInUse() / (1024 * 1024);
+            long keptMb = heap.mostAfterFullCollection() / (1024 * 1024);
+            say("heap during the runs (every role and the broker in this JVM): at most %d MB in use, garbage included; %s",
+                    heapMb, heap.fullCollections() == 0 ? "no full collection"
+                            : String.format(Locale.ROOT, "at most %d MB left in use after a full collection (%d of them)",
+                            keptMb, heap.fullCollections()));
             System.out.printf(Locale.ROOT, "bench keys=%d ceiling_kps=%.0f dry_run_kps=%.0f execute_dump_kps=%.0f "
                     + "execute_struct_kps=%.0f ratio=%.3f heap_mb=%d%n", keys, ceiling, dry, dump, struct, dump / ceiling, heapMb);
             return dry > 0 && dump > 0 && struct > 0 ? Errors.OK : Errors.RUN_FAILED;
@@ -161,24 +164,6 @@ final class BenchCommand implements Callable<Integer> {
 
     private static double seconds(long t0) {
         return Math.max(1e-9, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static void resetPeakHeap() {
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                p.resetPeakUsage();
-            }
-        }
-    }
-
-    private static long peakHeap() {
-        long sum = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                sum += p.getPeakUsage().getUsed();
-            }
-        }
-        return sum;
     }
 
     private static void say(String format, Object... args) {

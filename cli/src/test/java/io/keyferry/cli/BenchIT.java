@@ -24,5 +24,8 @@ class BenchIT {
                         + "p50 \\d+ ms, p99 \\d+ ms \\(300 verdicts\\)"))
                 .count();
         assertEquals(3, latencies, "each run's latencies over its 300 verdicts:\n" + o.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("bench: heap during the runs \\(every role and the broker in this JVM\\): "
+                        + "at most \\d+ MB in use, garbage included; (no full collection|at most \\d+ MB left in use after a "
+                        + "full collection \\(\\d+ of them\\))")), o.out());
     }
 }
