@@ -19,6 +19,8 @@ import io.keyferry.core.report.CountsHeader;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Side;
 import io.keyferry.kafka.KafkaClients;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.Snapshot;
@@ -123,7 +125,6 @@ public final class VerifierApp implements AutoCloseable {
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> again = new ArrayList<>();
                     List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
-                    List<KeyResult> results = new ArrayList<>();
                     List<Json.ReadResult> reads = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
                         if (rec.value() == null) {
@@ -131,9 +132,7 @@ public final class VerifierApp implements AutoCloseable {
                         }
                         try {
                             Json.ReadResult read = Json.readResult(rec.value());
-                            KeyResult r = read.result();
-                            if (config.run().equals(r.run())) {
-                                results.add(r);
+                            if (config.run().equals(read.result().run())) {
                                 reads.add(read);
                                 ours.add(rec);
                             } // else another run's: its own verifier judges it
@@ -150,7 +149,7 @@ public final class VerifierApp implements AutoCloseable {
                             metrics.deadLetter();
                         }
                     }
-                    Verdicts verdicts = verifyAll(results, reads, ours, stop);
+                    Verdicts verdicts = verifyAll(reads, ours, stop);
                     if (verdicts == null) {
                         producer.abortTransaction();
                         return false; // stopped while waiting for Redis: nothing of this batch counts
@@ -195,8 +194,7 @@ public final class VerifierApp implements AutoCloseable {
      */
     static ProducerRecord<byte[], byte[]> audit(String topic, byte[] key, AuditRecord a, byte[] json) {
         byte[] counts = key != null && java.util.Arrays.equals(key, a.result().key().unsafeBytes()) ? CountsHeader.of(a) : null;
-        List<org.apache.kafka.common.header.Header> headers = counts == null ? List.of()
-                : List.of(new org.apache.kafka.common.header.internals.RecordHeader(CountsHeader.NAME, counts));
+        List<Header> headers = counts == null ? List.of() : List.of(new RecordHeader(CountsHeader.NAME, counts));
         return new ProducerRecord<>(topic, null, key, json, headers);
     }
 
@@ -297,15 +295,14 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifyAll(List<KeyResult> results, List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs,
-                               BooleanSupplier stop)
+    private Verdicts verifyAll(List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
-        List<AuditRecord> audits = new ArrayList<>(results.size());
-        List<byte[]> encoded = new ArrayList<>(results.size());
+        List<AuditRecord> audits = new ArrayList<>(reads.size());
+        List<byte[]> encoded = new ArrayList<>(reads.size());
         int from = 0;
-        while (from < results.size()) {
-            int to = sliceEnd(results, from, SLICE_BYTES);
-            Verdicts v = verifySlice(results.subList(from, to), reads.subList(from, to), recs.subList(from, to), stop);
+        while (from < reads.size()) {
+            int to = sliceEnd(reads, from, SLICE_BYTES);
+            Verdicts v = verifySlice(reads.subList(from, to), recs.subList(from, to), stop);
             if (v == null) {
                 return null;
             }
@@ -317,11 +314,11 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     /** Where the slice that begins at {@code from} ends: see {@link #SLICE_BYTES}. */
-    static int sliceEnd(List<KeyResult> results, int from, long maxBytes) {
+    static int sliceEnd(List<Json.ReadResult> reads, int from, long maxBytes) {
         long bytes = 0;
         int to = from;
-        while (to < results.size()) {
-            bytes += Math.max(0, results.get(to).source().size());
+        while (to < reads.size()) {
+            bytes += Math.max(0, reads.get(to).result().source().size());
             if (to > from && bytes > maxBytes) {
                 break;
             }
@@ -336,14 +333,13 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifySlice(List<KeyResult> results, List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs,
-                                 BooleanSupplier stop)
+    private Verdicts verifySlice(List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
-        int n = results.size();
+        int n = reads.size();
         List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
         List<io.keyferry.core.model.RedisKey> sourceKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
-            KeyResult r = results.get(i);
+            KeyResult r = reads.get(i).result();
             if (Judge.needsLook(r)) {
                 targetKeys.set(i, r.targetKey());
                 sourceKeys.set(i, r.key());
@@ -359,7 +355,7 @@ public final class VerifierApp implements AutoCloseable {
         // left for the retrying path below, on this thread.
         workers.forEachChunk(n, (from, to) -> {
             for (int i = from; i < to; i++) {
-                KeyResult r = results.get(i);
+                KeyResult r = reads.get(i).result();
                 ConsumerRecord<byte[], byte[]> rec = recs.get(i);
                 String offset = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
                 try {
@@ -375,7 +371,7 @@ public final class VerifierApp implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             if (out[i] == null) {
                 ConsumerRecord<byte[], byte[]> rec = recs.get(i);
-                out[i] = verify(results.get(i), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
+                out[i] = verify(reads.get(i).result(), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
                 if (out[i] == null) {
                     return null;
                 }

@@ -75,7 +75,8 @@ final class Flat {
                 case FALSE -> Boolean.FALSE;
                 case NULL -> NULL;
             };
-            twice |= r.slot() >= 0 ? f.known[r.slot()] != null : f.others != null && f.others.containsKey(r.name());
+            // a name not of ours already rules the record out (FlatBytes.resultNames)
+            twice |= r.slot() >= 0 && f.known[r.slot()] != null;
             f.put(r.slot(), r.name(), value);
         }
         if (r.failed()) {

@@ -157,7 +157,7 @@ public final class RunTally implements AutoCloseable {
     }
 
     private void add(byte[] key, long atMs, long readAtMs, long verifiedAtMs, int code, AuditRecord a, byte[] json) {
-        buffer.add(new Entry(keepRecords ? 0 : hash(key), key, atMs, seq++, code, a, json));
+        buffer.add(new Entry(order(keepRecords, key), key, atMs, seq++, code, a, json));
         if (readAtMs > 0 && verifiedAtMs > 0) {
             latencies.record(verifiedAtMs - readAtMs);
         }
@@ -269,6 +269,11 @@ public final class RunTally implements AutoCloseable {
      * from disk or when given, the bytes it is written as.
      */
     private record Entry(long hash, byte[] key, long atMs, long seq, int code, AuditRecord record, byte[] json) {
+    }
+
+    /** An entry's {@link Entry#hash}: 0 in a tally of records, which reports them in key order. */
+    private static long order(boolean records, byte[] key) {
+        return records ? 0 : hash(key);
     }
 
     /** FNV-1a over the key, then MurmurHash3's finaliser to spread it over all 64 bits. */
@@ -398,7 +403,7 @@ public final class RunTally implements AutoCloseable {
                     in.readFully(json);
                 }
                 // decoded only if it turns out to be its key's latest, and only for records()
-                next = new Entry(withRecords ? 0 : hash(key), key, atMs, seq, code, null, json);
+                next = new Entry(order(withRecords, key), key, atMs, seq, code, null, json);
             } catch (EOFException e) {
                 next = null;
                 close();
