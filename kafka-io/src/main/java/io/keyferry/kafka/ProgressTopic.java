@@ -69,10 +69,10 @@ public final class ProgressTopic {
         }
     }
 
-    /** Where each partition of topic {@code name} ends now (its high watermark). */
+    /** Where each partition of topic {@code name} ends now (its high watermark): nothing written later lies below. */
     private Map<Integer, Long> ends(String name) {
         String t = clients.topic(name);
-        try (var c = clients.consumer(null, "keyferry-run-start")) {
+        try (var c = TopicReader.endReader(clients)) {
             Map<Integer, Long> out = new HashMap<>();
             var tps = c.partitionsFor(t, java.time.Duration.ofSeconds(30)).stream()
                     .map(p -> new org.apache.kafka.common.TopicPartition(t, p.partition())).toList();
@@ -142,25 +142,30 @@ public final class ProgressTopic {
     public final class Follower implements AutoCloseable {
         private final State state;
         private KafkaConsumer<byte[], byte[]> consumer;
+        private KafkaConsumer<byte[], byte[]> ends;
         private List<TopicPartition> partitions;
 
         private Follower(String run) {
             this.state = new State(run);
         }
 
-        /** The run as the topic has it now, committed records only: a copy of its own for the caller. */
+        /**
+         * The run as the topic has it now, every record committed so far included (read up to the
+         * high watermark: see {@link TopicReader}): a copy of its own for the caller.
+         */
         public synchronized State now() {
             if (consumer == null) {
                 KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + Topics.PROGRESS);
                 try {
                     partitions = TopicReader.assignAll(c, topic, Map.of());
+                    ends = TopicReader.endReader(clients);
                 } catch (RuntimeException e) {
                     c.close();
                     throw e;
                 }
                 consumer = c;
             }
-            TopicReader.readUpTo(consumer, consumer.endOffsets(partitions, Duration.ofSeconds(30)), state::add, () -> false);
+            TopicReader.readUpTo(consumer, ends.endOffsets(partitions, Duration.ofSeconds(30)), state::add, () -> false);
             return state.copy();
         }
 
@@ -169,6 +174,10 @@ public final class ProgressTopic {
             if (consumer != null) {
                 consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
                 consumer = null;
+            }
+            if (ends != null) {
+                ends.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+                ends = null;
             }
         }
     }

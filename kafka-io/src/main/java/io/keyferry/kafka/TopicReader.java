@@ -1,8 +1,11 @@
 package io.keyferry.kafka;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
@@ -11,10 +14,22 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * Reads a topic from its start, without a consumer group: to its current end (committed records
- * only), or on and on while following. Reports, status, resume and rollback all read this way.
+ * Reads a topic from its start, without a consumer group: to its current end, or on and on while
+ * following. Reports, status, resume and rollback all read this way.
+ *
+ * <p>"The end" is the high watermark, not the last stable offset a read_committed consumer's
+ * {@code endOffsets} gives: a transaction whose commit the broker has confirmed may still lack its
+ * markers on some partitions, and stopping at the last stable offset then leaves its records out
+ * silently. A read_committed consumer gets past the high watermark only once every transaction
+ * below it has ended, so a read that reaches it holds every record committed before it was taken.
+ * The price: a transaction still open at that moment is waited for (it ends, or the broker aborts
+ * it at its timeout).
  */
 public final class TopicReader {
+    private static final Logger LOG = LoggerFactory.getLogger(TopicReader.class);
+    /** How long a read waits on open transactions before it says so in the log. */
+    private static final long TELL_AFTER_MS = 5_000;
+
     private TopicReader() {
     }
 
@@ -42,7 +57,8 @@ public final class TopicReader {
     /**
      * Follows topic {@code name} from {@code from} (as {@link #read(KafkaClients, String, Map,
      * Consumer, boolean, BooleanSupplier)}) until {@code finish} says so, then reads on up to the
-     * topic's end as of that moment, and returns. {@code abort} ends it at once, wherever it is.
+     * topic's end (its high watermark) as of that moment, and returns. {@code abort} ends it at
+     * once, wherever it is.
      */
     public static void readUntilFinished(KafkaClients clients, String name, Map<Integer, Long> from,
                                          Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier finish,
@@ -52,12 +68,28 @@ public final class TopicReader {
             List<TopicPartition> tps = assignAll(c, topic, from);
             while (!abort.getAsBoolean()) {
                 if (finish.getAsBoolean()) {
-                    readUpTo(c, c.endOffsets(tps), sink, abort);
+                    readUpTo(c, highWatermarks(clients, tps), sink, abort);
                     return;
                 }
                 poll(c, sink);
             }
         }
+    }
+
+    /**
+     * Where each of {@code tps} ends now, records of open transactions included: what a reader
+     * must get past to have seen every record committed so far.
+     */
+    public static Map<TopicPartition, Long> highWatermarks(KafkaClients clients, List<TopicPartition> tps) {
+        try (KafkaConsumer<byte[], byte[]> c = endReader(clients)) {
+            return c.endOffsets(tps, Duration.ofSeconds(30));
+        }
+    }
+
+    /** A consumer for {@link KafkaConsumer#endOffsets} that answers with high watermarks. */
+    static KafkaConsumer<byte[], byte[]> endReader(KafkaClients clients) {
+        return clients.consumer(null, "keyferry-ends",
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"));
     }
 
     /**
@@ -78,10 +110,26 @@ public final class TopicReader {
         return tps;
     }
 
-    /** Hands {@code sink} the records from where {@code c} stands up to {@code end} on each partition. */
+    /**
+     * Hands {@code sink} the records from where {@code c} stands until its position reaches
+     * {@code end} on each partition. With {@code end} a high watermark, that waits for every
+     * transaction below it to end (see the class comment).
+     */
     static void readUpTo(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> end,
                          Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier stop) {
-        while (!stop.getAsBoolean() && end.keySet().stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        long since = System.currentTimeMillis();
+        boolean told = false;
+        while (!stop.getAsBoolean()) {
+            TopicPartition behind = end.keySet().stream().filter(tp -> c.position(tp) < end.get(tp)).findFirst().orElse(null);
+            if (behind == null) {
+                return;
+            }
+            if (!told && System.currentTimeMillis() - since > TELL_AFTER_MS) {
+                LOG.info("reading {}: waiting for an open transaction to end (at offset {} of {}); a producer that "
+                        + "died mid-transaction is aborted by the broker at its transaction timeout",
+                        behind, c.position(behind), end.get(behind));
+                told = true;
+            }
             poll(c, sink);
         }
     }

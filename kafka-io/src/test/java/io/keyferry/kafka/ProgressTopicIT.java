@@ -50,4 +50,39 @@ class ProgressTopicIT {
             }
         }
     }
+
+    /**
+     * The verifier records re-queued keys as a scanner's checkpoint in the same transaction as its
+     * verdicts. A completion check that read the topic while that transaction's marker was still
+     * on its way would miss the checkpoint and call the run complete before the re-queued keys
+     * were migrated: a reader waits for the transaction and sees the checkpoint.
+     */
+    @Test
+    void aCheckpointInATransactionStillOpenWhenTheReadStartsIsSeenOnceItCommits() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "ptx", 2, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+            }
+            ProgressTopic topic = new ProgressTopic(clients);
+            try (var producer = clients.producer("ptx-test"); var tx = clients.transactionalProducer("ptx-tx", "ptx-tx");
+                 ProgressTopic.Follower follower = topic.follow("r1")) {
+                topic.write(producer, checkpoint("r1", "a", 100, true));
+                assertEquals(1, follower.now().scanners().size());
+                tx.initTransactions();
+                tx.beginTransaction();
+                topic.write(tx, checkpoint("r1", "requeue", 3, true));
+
+                var seen = java.util.concurrent.CompletableFuture.supplyAsync(() -> follower.now().scanners());
+                var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> topic.scanners("r1"));
+                Thread.sleep(1_500);
+                assertFalse(seen.isDone(), "a follower answered while a transaction below the end was open");
+                assertFalse(read.isDone(), "a reader answered while a transaction below the end was open");
+                tx.commitTransaction();
+                assertEquals(java.util.Set.of("a", "requeue"), seen.get(60, java.util.concurrent.TimeUnit.SECONDS).keySet());
+                assertEquals(java.util.Set.of("a", "requeue"), read.get(60, java.util.concurrent.TimeUnit.SECONDS).keySet());
+            }
+        }
+    }
 }

@@ -86,4 +86,53 @@ class AuditTopicIT {
             }
         }
     }
+
+    /**
+     * The race behind reports that missed verdicts: the verifier's last transaction is committed,
+     * but its markers have not reached every audit partition when the report is read. Here the
+     * transaction is still open when finish() starts reading; the tally must wait for it and hold
+     * its verdicts, not stop at the last stable offset without them.
+     */
+    @Test
+    void aTransactionCommittedWhileFinishIsReadingIsInTheTally() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "tx", 3, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+            }
+            new ProgressTopic(clients).claim(new RunStart("r1", Mode.EXECUTE, "alice", ConflictPolicy.SKIP, 2_000));
+            AuditTopic audit = new AuditTopic(clients);
+            try (var plain = clients.producer("tx-plain");
+                 var tx = clients.transactionalProducer("tx-verifier", "tx-verifier-r1");
+                 AuditTopic.Following following = audit.follow("r1", true)) {
+                send(plain, clients, verdict("r1", "a", 3_000, Verdict.MATCH));
+                tx.initTransactions();
+                tx.beginTransaction();
+                for (String key : List.of("b", "c", "d", "e", "f", "g")) { // keys that land on every partition
+                    AuditRecord a = verdict("r1", key, 3_100, Verdict.MATCH);
+                    tx.send(VerifierApp.audit(clients.topic(Topics.AUDIT), a.result().key().bytes(), a, Json.encode(a)));
+                }
+                tx.flush(); // in the log, below the high watermark, not yet committed
+
+                java.util.concurrent.CompletableFuture<RunTally> finished = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return following.finish();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                Thread.sleep(1_500);
+                org.junit.jupiter.api.Assertions.assertFalse(finished.isDone(),
+                        "finish() returned while a transaction below the end was still open");
+                tx.commitTransaction();
+                try (RunTally tally = finished.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    assertEquals(7, tally.keys(), "a, and b to g from the transaction committed while finish() read");
+                    java.util.Set<String> keys = new java.util.TreeSet<>();
+                    tally.records().forEach(r -> keys.add(r.result().key().display()));
+                    assertEquals(java.util.Set.of("a", "b", "c", "d", "e", "f", "g"), keys);
+                }
+            }
+        }
+    }
 }
