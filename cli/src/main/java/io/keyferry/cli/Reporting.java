@@ -5,10 +5,12 @@ import io.keyferry.core.report.RunTally;
 import io.keyferry.core.report.Summary;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.verifier.AuditTopic;
+import io.keyferry.verifier.Coverage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /** The end of a run: the report from the whole audit trail, the summary, and the exit code. */
 final class Reporting {
@@ -20,8 +22,17 @@ final class Reporting {
         return new AuditTopic(clients).follow(run, report != null);
     }
 
-    static int finish(AuditTopic.Following following, Path report) throws InterruptedException {
+    /**
+     * The report and the summary from the whole trail, and the exit code.
+     *
+     * @param coverage given once the run is complete: what of the scanners' keys the report lacks
+     *                 (a report short of keys is an error, exit 2); null for a report of a run
+     *                 stopped before its end
+     */
+    static int finish(AuditTopic.Following following, Path report, Function<RunTally, Coverage.Gap> coverage)
+            throws InterruptedException {
         Summary summary;
+        Coverage.Gap gap = null;
         try (RunTally tally = following.finish()) {
             if (report != null) {
                 try {
@@ -31,12 +42,21 @@ final class Reporting {
                 }
             }
             summary = tally.summary();
+            if (coverage != null) {
+                gap = coverage.apply(tally);
+            }
         }
         System.out.print(summary.render());
         if (report != null) {
             System.out.println("report: " + report.toAbsolutePath().normalize());
         }
         System.out.flush();
+        if (gap != null && gap.missing() > 0) {
+            System.err.printf("keyferry: the report is incomplete: %d of the %d keys the scanners published have no "
+                    + "verdict in it%n", gap.missing(), gap.published());
+            System.err.flush();
+            return Errors.RUN_FAILED;
+        }
         return summary.failed() ? Errors.RUN_FAILED : Errors.OK;
     }
 }

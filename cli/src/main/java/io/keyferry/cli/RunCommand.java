@@ -111,7 +111,8 @@ final class RunCommand implements Callable<Integer> {
                 System.out.printf("run %s stopped before it was complete; run it again with --run %s to resume%n", run, run);
                 return Errors.USAGE;
             }
-            return Reporting.finish(following, verifyConfig.report());
+            var scanners = completion.scanners();
+            return Reporting.finish(following, verifyConfig.report(), tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally));
         }
     }
 }

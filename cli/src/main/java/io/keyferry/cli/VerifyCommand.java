@@ -59,8 +59,9 @@ final class VerifyCommand implements Callable<Integer> {
                 System.out.println("verify stopped before the run was complete; start it again to go on");
                 return Errors.USAGE;
             }
+            var scanners = completion.scanners();
             return Reporting.finish(following != null ? following : session.own(Reporting.follow(clients, run, config.report())),
-                    config.report());
+                    config.report(), complete ? tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally) : null);
         }
     }
 }

@@ -69,6 +69,11 @@ public final class ProgressTopic {
         }
     }
 
+    /** Where each partition of the keys topic ends now: a scanner starting now publishes above it. */
+    public Map<Integer, Long> keysEnd() {
+        return ends(Topics.KEYS);
+    }
+
     /** Where each partition of topic {@code name} ends now (its high watermark): nothing written later lies below. */
     private Map<Integer, Long> ends(String name) {
         String t = clients.topic(name);

@@ -77,6 +77,29 @@ public final class TopicReader {
     }
 
     /**
+     * The committed records of topic {@code name} below {@code to.get(partition)} on the partitions
+     * {@code to} names, each read from {@code from.get(partition)} (from its start where not given).
+     */
+    public static void readRange(KafkaClients clients, String name, Map<Integer, Long> from, Map<Integer, Long> to,
+                                 Consumer<ConsumerRecord<byte[], byte[]>> sink) {
+        String topic = clients.topic(name);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
+            List<TopicPartition> tps = to.keySet().stream().sorted().map(p -> new TopicPartition(topic, p)).toList();
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = new java.util.HashMap<>();
+            for (TopicPartition tp : tps) {
+                Long offset = from.get(tp.partition());
+                if (offset != null) {
+                    c.seek(tp, offset);
+                }
+                end.put(tp, to.get(tp.partition()));
+            }
+            readUpTo(c, end, sink, () -> false);
+        }
+    }
+
+    /**
      * Where each of {@code tps} ends now, records of open transactions included: what a reader
      * must get past to have seen every record committed so far.
      */

@@ -53,6 +53,7 @@ public final class Scanner {
     private final String scannerId;
 
     private final Metrics metrics;
+    private Map<Integer, Long> keysFrom = Map.of();
 
     public Scanner(ScanConfig config, RedisStore source, KafkaClients clients, Metrics metrics) {
         this.metrics = metrics;
@@ -94,6 +95,9 @@ public final class Scanner {
         }
         Map<String, String> cursors = new LinkedHashMap<>(state == null ? Map.of() : state.cursors());
         Map<Integer, Long> lastOffsets = new HashMap<>(state == null ? Map.of() : state.lastOffsets());
+        // A scanner's references lie above where the keys topic ended when it first started: the
+        // report's check that every published key has a verdict reads them from there.
+        keysFrom = state == null ? progress.keysEnd() : state.keysFrom();
         long published = state == null ? 0 : state.published();
         if (state != null) {
             LOG.info("resuming scan {} of run {} after {} key references", scannerId, config.run(), published);
@@ -165,7 +169,7 @@ public final class Scanner {
     private ScanProgress checkpoint(KafkaProducer<byte[], byte[]> producer, Map<String, String> cursors, long published,
                                     boolean done, Map<Integer, Long> lastOffsets) {
         ScanProgress p = new ScanProgress(config.run(), scannerId, config.workspace(), cursors, published, done,
-                lastOffsets, System.currentTimeMillis());
+                lastOffsets, System.currentTimeMillis(), keysFrom);
         progress.write(producer, p);
         return p;
     }

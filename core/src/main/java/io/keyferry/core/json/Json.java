@@ -398,6 +398,9 @@ public final class Json {
         n.put("published", p.published());
         n.put("done", p.done());
         offsets(n.putObject("last_offsets"), p.lastOffsets());
+        if (!p.keysFrom().isEmpty()) {
+            offsets(n.putObject("keys_from"), p.keysFrom());
+        }
         n.put("at_ms", p.atMs());
         return bytes(n);
     }
@@ -414,7 +417,8 @@ public final class Json {
         n.path("cursors").fields().forEachRemaining(e -> cursors.put(e.getKey(), e.getValue().asText()));
         Map<Integer, Long> offsets = offsets(n, "last_offsets");
         return new ScanProgress(req(n, "run"), req(n, "scanner"), opt(n, "workspace"), cursors,
-                n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong());
+                n.path("published").asLong(), n.path("done").asBoolean(), offsets, n.path("at_ms").asLong(),
+                offsets(n, "keys_from"));
     }
 
     public static byte[] encode(BackupRecord b) {

@@ -206,6 +206,11 @@ public final class RunTally implements AutoCloseable {
         return (int) summary().scanned();
     }
 
+    /** Hands {@code each} every key of the tally once, in no particular order, without decoding records. */
+    public void forEachKey(Consumer<byte[]> each) {
+        latest().forEachRemaining(e -> each.accept(e.key()));
+    }
+
     public Summary summary() {
         if (summary == null) {
             latest().forEachRemaining(e -> { });
@@ -276,17 +281,9 @@ public final class RunTally implements AutoCloseable {
         return records ? 0 : hash(key);
     }
 
-    /** FNV-1a over the key, then MurmurHash3's finaliser to spread it over all 64 bits. */
+    /** See {@link KeyHash}. */
     static long hash(byte[] key) {
-        long h = 0xcbf29ce484222325L;
-        for (byte b : key) {
-            h = (h ^ (b & 0xff)) * 0x100000001b3L;
-        }
-        h ^= h >>> 33;
-        h *= 0xff51afd7ed558ccdL;
-        h ^= h >>> 33;
-        h *= 0xc4ceb9fe1a85ec53L;
-        return h ^ h >>> 33;
+        return KeyHash.of(key);
     }
 
     private void spill() {

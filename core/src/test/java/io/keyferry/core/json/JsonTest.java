@@ -251,7 +251,7 @@ class JsonTest {
     @Test
     void scanProgressRoundTrips() throws Exception {
         ScanProgress p = new ScanProgress("run-1", "scanner-a", "ws-2", Map.of("node-1", "1234", "node-2", "0"),
-                500, false, Map.of(0, 10L, 5, 99L), 1_700_000_000_000L);
+                500, false, Map.of(0, 10L, 5, 99L), 1_700_000_000_000L, Map.of(0, 3L, 5, 0L));
         assertEquals(p, Json.decodeProgress(Json.encode(p)));
     }
 
