@@ -30,7 +30,8 @@ final class AuditCommand implements Callable<Integer> {
         String run = RunId.check(runArgs.run);
         var settings = kafka.settings();
         try (Session session = new Session()) {
-            KafkaClients clients = session.kafka(settings);
+            KafkaClients clients = session.existingKafka(settings);
+            Session.requireRun(clients, run);
             new AuditTopic(clients).lines(run, mismatches, line -> {
                 System.out.println(line);
                 System.out.flush();

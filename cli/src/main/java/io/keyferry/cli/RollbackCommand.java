@@ -47,8 +47,9 @@ final class RollbackCommand implements Callable<Integer> {
         RedisEndpoint dst = target.endpoint();
         var settings = kafka.settings();
         try (Session session = new Session()) {
+            KafkaClients clients = session.existingKafka(settings);
+            Session.requireRun(clients, run);
             var store = session.redis(dst, true, "rollback (to compare and restore byte-exact)");
-            KafkaClients clients = session.kafka(settings);
             List<Rollback.Step> steps = new Rollback(clients, store).run(run, execute, actor);
             Map<Rollback.Action, Integer> counts = new EnumMap<>(Rollback.Action.class);
             for (Rollback.Step s : steps) {

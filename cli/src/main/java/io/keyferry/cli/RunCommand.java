@@ -66,8 +66,18 @@ final class RunCommand implements Callable<Integer> {
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
-            new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
+            var progressTopic = new io.keyferry.kafka.ProgressTopic(clients);
+            progressTopic.claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
                     System.currentTimeMillis()));
+            var earlier = progressTopic.state(run);
+            if (earlier.end() != null) {
+                // Finished before: nothing to scan, copy or verify again; its numbers come from its trail.
+                System.out.printf("run %s finished at %s (%s); nothing left to do. Its summary:%n", run,
+                        java.time.Instant.ofEpochMilli(earlier.end().atMs()), migrateConfig.mode().wire());
+                var trail = session.own(Reporting.follow(clients, run, verifyConfig.report()));
+                return Reporting.finish(trail, verifyConfig.report(),
+                        tally -> io.keyferry.verifier.Coverage.of(clients, run, earlier.scanners(), tally));
+            }
             System.out.printf("run %s: %s, source %s, target %s%n", run, migrateConfig.mode().wire(), src, dst);
             var following = session.own(Reporting.follow(clients, run, verifyConfig.report()));
 

@@ -155,6 +155,63 @@ final class Session implements AutoCloseable {
         return clients;
     }
 
+    /**
+     * Kafka clients for a command that reads what runs left (status, audit, rollback): the given
+     * brokers, or the embedded broker's data under --state-dir. It never formats a new broker or
+     * creates topics: a --state-dir that holds no broker data is refused, naming the option.
+     */
+    KafkaClients existingKafka(KafkaSettings settings) {
+        String bootstrap = settings.bootstrapServers();
+        if (bootstrap == null) {
+            java.nio.file.Path data = settings.stateDir().resolve("kafka");
+            if (!EmbeddedBroker.hasData(data)) {
+                throw new io.keyferry.core.config.ConfigException("--state-dir", "no keyferry data under "
+                        + settings.stateDir().toAbsolutePath().normalize() + ": give the --state-dir the run used, "
+                        + "or --bootstrap-servers");
+            }
+            Optional<String> running = EmbeddedBroker.runningAt(data);
+            if (running.isPresent()) {
+                bootstrap = running.get();
+            } else {
+                LOG.info("starting the embedded Kafka broker under {}", settings.stateDir());
+                bootstrap = own(EmbeddedBroker.start(data)).bootstrapServers();
+            }
+        }
+        return new KafkaClients(settings, bootstrap);
+    }
+
+    /**
+     * What the progress topic says of {@code run}, which must exist there: else the command is
+     * refused, naming --run and where it looked.
+     */
+    static io.keyferry.kafka.ProgressTopic.State requireRun(KafkaClients clients, String run) {
+        io.keyferry.kafka.ProgressTopic.State state = null;
+        if (hasProgressTopic(clients)) {
+            state = new io.keyferry.kafka.ProgressTopic(clients).state(run);
+        }
+        if (state == null || !state.exists()) {
+            KafkaSettings s = clients.settings();
+            String where = s.bootstrapServers() == null
+                    ? "under --state-dir " + s.stateDir().toAbsolutePath().normalize()
+                    : "on --bootstrap-servers " + s.bootstrapServers() + " with --topic-prefix " + s.topicPrefix();
+            throw new io.keyferry.core.config.ConfigException("--run", "no run " + run + " " + where);
+        }
+        return state;
+    }
+
+    private static boolean hasProgressTopic(KafkaClients clients) {
+        try (Admin admin = clients.admin()) {
+            return admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .contains(clients.topic(Topics.PROGRESS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new io.keyferry.kafka.KafkaUnavailableException("Kafka did not list its topics: "
+                    + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.keyferry.kafka.KafkaUnavailableException("interrupted while listing topics", e);
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {

@@ -28,7 +28,8 @@ final class StatusCommand implements Callable<Integer> {
         String run = RunId.check(runArgs.run);
         var settings = kafka.settings();
         try (Session session = new Session()) {
-            KafkaClients clients = session.kafka(settings);
+            KafkaClients clients = session.existingKafka(settings);
+            Session.requireRun(clients, run);
             if (perKey) {
                 RunStatus.perKey(clients, run).forEach(System.out::println);
             }

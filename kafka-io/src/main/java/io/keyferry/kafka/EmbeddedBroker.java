@@ -78,6 +78,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         this.bootstrapServers = bootstrapServers;
     }
 
+    /** Whether {@code dataDir} holds a broker's data (it was formatted and started before). */
+    public static boolean hasData(Path dataDir) {
+        return Files.exists(dataDir.resolve(LOG_SUBDIR).resolve("meta.properties"));
+    }
+
     /**
      * Starts (formatting on first use) a broker on {@code dataDir} and waits until it serves requests.
      *

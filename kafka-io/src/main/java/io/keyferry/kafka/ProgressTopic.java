@@ -2,6 +2,7 @@ package io.keyferry.kafka;
 
 import io.keyferry.core.config.ConfigException;
 import io.keyferry.core.json.BadRecordException;
+import io.keyferry.core.model.RunEnd;
 import io.keyferry.core.model.RunStart;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.ScanProgress;
@@ -91,6 +92,7 @@ public final class ProgressTopic {
         private final String run;
         private final Map<String, ScanProgress> scanners = new HashMap<>();
         private RunStart start;
+        private RunEnd end;
 
         State(String run) {
             this.run = run;
@@ -104,10 +106,21 @@ public final class ProgressTopic {
             return start;
         }
 
+        /** When the run was found complete; null while it is not. */
+        public RunEnd end() {
+            return end;
+        }
+
+        /** Whether anything of the run is on the topic: a migrator started it, or a scanner began. */
+        public boolean exists() {
+            return start != null || !scanners.isEmpty();
+        }
+
         private State copy() {
             State c = new State(run);
             c.scanners.putAll(scanners);
             c.start = start;
+            c.end = end;
             return c;
         }
 
@@ -116,9 +129,13 @@ public final class ProgressTopic {
                 return;
             }
             try {
-                if (r.key() != null && new String(r.key(), StandardCharsets.UTF_8).startsWith("run/")) {
+                String key = r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+                if (key.startsWith("run/")) {
                     RunStart s = Json.decodeRunStart(r.value());
                     start = start == null ? s : start.earliest(s);
+                } else if (key.startsWith("end/")) {
+                    RunEnd e = Json.decodeRunEnd(r.value());
+                    end = end == null || e.atMs() < end.atMs() ? e : end;
                 } else {
                     ScanProgress p = Json.decodeProgress(r.value());
                     scanners.put(p.scanner(), p);
@@ -127,6 +144,17 @@ public final class ProgressTopic {
                 // someone else's record on our topic: not ours to interpret
             }
         }
+    }
+
+    /** Everything the topic says about {@code run} now. */
+    public State state(String run) {
+        return read(run);
+    }
+
+    /** Records that {@code run} is complete, in the producer's transaction if it has one open. */
+    public void finish(KafkaProducer<byte[], byte[]> producer, RunEnd end) {
+        byte[] key = RunEnd.recordKey(end.run()).getBytes(StandardCharsets.UTF_8);
+        Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(end))));
     }
 
     private State read(String run) {

@@ -3,6 +3,7 @@ package io.keyferry.verifier;
 import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.RollbackRecord;
 import io.keyferry.core.report.CountsHeader;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
@@ -38,8 +39,13 @@ public final class AuditTopic {
      * {@link RunTally#countsOnly}), much cheaper for a run of millions of keys.
      */
     public RunTally tally(String run, boolean records) {
+        return tally(run, records, rollback -> { });
+    }
+
+    /** As {@link #tally(String, boolean)}, handing {@code rollbacks} the run's rollback records on the way. */
+    public RunTally tally(String run, boolean records, Consumer<RollbackRecord> rollbacks) {
         RunTally tally = records ? new RunTally(run) : RunTally.countsOnly(run);
-        Skipped skipped = new Skipped(run);
+        Skipped skipped = new Skipped(run, rollbacks);
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> add(tally, skipped, r), false, () -> false);
         skipped.log();
         return tally;
@@ -84,7 +90,7 @@ public final class AuditTopic {
             this.run = run;
             this.records = records;
             this.tally = records ? new RunTally(run) : RunTally.countsOnly(run);
-            Skipped skipped = new Skipped(run);
+            Skipped skipped = new Skipped(run, rollback -> { });
             this.thread = new Thread(() -> {
                 try {
                     // Before the run has started nothing says where its verdicts begin; reading from
@@ -144,7 +150,7 @@ public final class AuditTopic {
      */
     public void lines(String run, boolean mismatchesOnly, Consumer<String> sink, boolean follow,
                       java.util.function.BooleanSupplier stop) {
-        Skipped skipped = new Skipped(run);
+        Skipped skipped = new Skipped(run, rollback -> { });
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
             if (!skipped.mayBeOurs(r)) {
                 return;
@@ -172,7 +178,7 @@ public final class AuditTopic {
      * ones as they are committed until {@code stop} says so.
      */
     public void forEach(String run, Consumer<AuditRecord> sink, boolean follow, java.util.function.BooleanSupplier stop) {
-        Skipped skipped = new Skipped(run);
+        Skipped skipped = new Skipped(run, rollback -> { });
         TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
             if (!skipped.mayBeOurs(r)) {
                 return;
@@ -193,11 +199,13 @@ public final class AuditTopic {
      */
     private static final class Skipped {
         private final String run;
+        private final Consumer<RollbackRecord> rollbacks;
         private long count;
         private String first;
 
-        Skipped(String run) {
+        Skipped(String run, Consumer<RollbackRecord> rollbacks) {
             this.run = run;
+            this.rollbacks = rollbacks;
         }
 
         boolean mayBeOurs(ConsumerRecord<byte[], byte[]> r) {
@@ -207,7 +215,12 @@ public final class AuditTopic {
 
         void add(ConsumerRecord<byte[], byte[]> r, BadRecordException e) {
             if ("rollback".equals(Json.kindOf(r.value()))) {
-                return; // a rollback's record, on the trail by design
+                try {
+                    rollbacks.accept(Json.decodeRollback(r.value())); // on the trail by design
+                } catch (BadRecordException notOne) {
+                    // a record calling itself a rollback that is not one: nothing was rolled back
+                }
+                return;
             }
             if (count++ == 0) {
                 first = r.topic() + "/" + r.partition() + "@" + r.offset() + ": " + e.getMessage();

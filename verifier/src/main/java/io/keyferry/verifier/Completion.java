@@ -34,6 +34,11 @@ public final class Completion implements AutoCloseable {
         return progress.now().scanners();
     }
 
+    /** When the run was found complete, as recorded; null while it is not. */
+    public io.keyferry.core.model.RunEnd end() {
+        return progress.now().end();
+    }
+
     /** Where the run's results begin on each partition, as its start record says; empty before it started. */
     public Map<Integer, Long> resultsFrom() {
         io.keyferry.core.model.RunStart start = progress.now().start();

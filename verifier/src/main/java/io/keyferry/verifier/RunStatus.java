@@ -28,7 +28,15 @@ import java.util.concurrent.TimeUnit;
  * processed, what the verifier judged, how far behind each consumer group is, and an ETA.
  */
 public record RunStatus(String run, long scanned, boolean scanDone, long processed, long verified, long mismatches,
-                        long migratorLag, long verifierLag, double keysPerSecond, boolean complete) {
+                        long migratorLag, long verifierLag, double keysPerSecond, boolean complete, long finishedAtMs,
+                        RolledBack rolledBack) {
+
+    /** What rollbacks of the run did: keys deleted and restored, and keys left alone because they had changed. */
+    public record RolledBack(long deleted, long restored, long leftAlone) {
+        public long keys() {
+            return deleted + restored;
+        }
+    }
 
     public static RunStatus of(KafkaClients clients, String run) throws Exception {
         try (Completion completion = new Completion(clients, run)) {
@@ -58,10 +66,26 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         }, false, () -> false);
         long mismatches;
         long verified;
-        try (RunTally tally = new AuditTopic(clients).tally(run, false)) {
+        // a key's latest rollback record says what became of it
+        Map<RedisKey, io.keyferry.core.model.RollbackRecord> rollbacks = new java.util.HashMap<>();
+        try (RunTally tally = new AuditTopic(clients).tally(run, false,
+                rb -> rollbacks.merge(rb.targetKey(), rb, (a, b) -> b.atMs() >= a.atMs() ? b : a))) {
             mismatches = tally.summary().count(Verdict.MISMATCH);
             verified = tally.keys();
         }
+        long deleted = 0;
+        long restored = 0;
+        long leftAlone = 0;
+        for (var rb : rollbacks.values()) {
+            if (rb.done() && rb.action().equals(Rollback.Action.DELETE.wire())) {
+                deleted++;
+            } else if (rb.done() && rb.action().equals(Rollback.Action.RESTORE.wire())) {
+                restored++;
+            } else if (rb.action().equals(Rollback.Action.LEFT_ALONE.wire()) || !rb.done()) {
+                leftAlone++;
+            }
+        }
+        var ended = completion.end();
 
         long migratorLag;
         long verifierLag;
@@ -75,7 +99,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
                 : processedKeys.size() * 1000.0 / (window[1] - window[0]);
         return new RunStatus(run, scanned, scanDone, processedKeys.size(), verified, mismatches, migratorLag,
-                verifierLag, rate, complete);
+                verifierLag, rate, complete, ended == null ? -1 : ended.atMs(), new RolledBack(deleted, restored, leftAlone));
     }
 
     /**
@@ -134,17 +158,22 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
     }
 
     public String render() {
+        String state = complete ? "complete" + (finishedAtMs > 0 ? " (finished " + java.time.Instant.ofEpochMilli(finishedAtMs) + ")" : "")
+                : "in progress";
+        String rolled = rolledBack.keys() == 0 && rolledBack.leftAlone() == 0 ? ""
+                : String.format(Locale.ROOT, "  rolled back %d keys (%d deleted, %d restored), %d left alone%n",
+                        rolledBack.keys(), rolledBack.deleted(), rolledBack.restored(), rolledBack.leftAlone());
         return String.format(Locale.ROOT, """
                 run %s: %s
                   scanned    %d%s
                   processed  %d (migrator lag %d)
                   verified   %d (verifier lag %d), mismatches %d
                   rate       %.1f keys/s, ETA %s
-                status run=%s scanned=%d scan_done=%s processed=%d verified=%d mismatches=%d migrator_lag=%d verifier_lag=%d keys_per_s=%.1f eta_s=%d complete=%s
-                """, run, complete ? "complete" : "in progress", scanned, scanDone ? " (scan complete)" : " (scan going on)",
+                %sstatus run=%s scanned=%d scan_done=%s processed=%d verified=%d mismatches=%d migrator_lag=%d verifier_lag=%d keys_per_s=%.1f eta_s=%d complete=%s rolled_back=%d
+                """, run, state, scanned, scanDone ? " (scan complete)" : " (scan going on)",
                 processed, migratorLag, verified, verifierLag, mismatches, keysPerSecond,
-                etaSeconds() < 0 ? "unknown" : etaSeconds() + " s", run, scanned, scanDone, processed, verified, mismatches,
-                migratorLag, verifierLag, keysPerSecond, etaSeconds(), complete);
+                etaSeconds() < 0 ? "unknown" : etaSeconds() + " s", rolled, run, scanned, scanDone, processed, verified, mismatches,
+                migratorLag, verifierLag, keysPerSecond, etaSeconds(), complete, rolledBack.keys());
     }
 
     /** Records the group has not consumed yet, over the topic's partitions (its whole size before it starts). */

@@ -180,6 +180,7 @@ public final class VerifierApp implements AutoCloseable {
                 }
                 if (watch != null && watch.complete()) {
                     LOG.info("run {} complete: {} results verified by this verifier", config.run(), verified);
+                    recordEnd();
                     return true;
                 }
             }
@@ -223,6 +224,17 @@ public final class VerifierApp implements AutoCloseable {
         producer.send(new ProducerRecord<>(clients.topic(Topics.PROGRESS),
                 ScanProgress.recordKey(config.run(), REQUEUE).getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p)));
         LOG.info("run {}: {} keys whose source changed after the copy queued for one more pass", config.run(), sends.size());
+    }
+
+    /** The first verifier to find the run complete says so on the progress topic, with the time. */
+    private void recordEnd() {
+        if (completion.end() != null) {
+            return;
+        }
+        producer.beginTransaction();
+        new io.keyferry.kafka.ProgressTopic(clients).finish(producer, new io.keyferry.core.model.RunEnd(config.run(),
+                System.currentTimeMillis()));
+        producer.commitTransaction();
     }
 
     /**

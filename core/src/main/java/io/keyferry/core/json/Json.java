@@ -18,6 +18,7 @@ import io.keyferry.core.model.MismatchKind;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.RollbackRecord;
+import io.keyferry.core.model.RunEnd;
 import io.keyferry.core.model.RunStart;
 import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Side;
@@ -491,6 +492,21 @@ public final class Json {
         offsets(n.putObject("results_from"), r.resultsFrom());
         offsets(n.putObject("audit_from"), r.auditFrom());
         return bytes(n);
+    }
+
+    public static byte[] encode(RunEnd r) {
+        ObjectNode n = header("run_end", r.run());
+        n.put("time", Instant.ofEpochMilli(r.atMs()).toString());
+        n.put("at_ms", r.atMs());
+        return bytes(n);
+    }
+
+    public static RunEnd decodeRunEnd(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "run_end");
+        if (!n.path("at_ms").canConvertToLong()) {
+            throw new BadRecordException("a run_end record without at_ms");
+        }
+        return new RunEnd(req(n, "run"), n.path("at_ms").asLong());
     }
 
     private static void offsets(ObjectNode n, Map<Integer, Long> offsets) {

@@ -256,6 +256,15 @@ class JsonTest {
     }
 
     @Test
+    void aRunEndRoundTripsAndSaysWhenInWords() throws Exception {
+        io.keyferry.core.model.RunEnd end = new io.keyferry.core.model.RunEnd("run-1", 1_700_000_000_123L);
+        assertEquals(end, Json.decodeRunEnd(Json.encode(end)));
+        assertEquals("2023-11-14T22:13:20.123Z", MAPPER.readTree(Json.encode(end)).get("time").asText());
+        assertThrows(BadRecordException.class, () -> Json.decodeRunEnd(
+                "{\"v\":1,\"record\":\"run_end\",\"run\":\"r\"}".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
     void finishedScanProgressRoundTrips() throws Exception {
         ScanProgress p = new ScanProgress("run-1", "s", null, Map.of(), 0, true, Map.of(), 3);
         ScanProgress back = Json.decodeProgress(Json.encode(p));
