@@ -50,7 +50,7 @@ final class MigrateCommand implements Callable<Integer> {
             var stores = session.migrationStores(config);
             KafkaClients clients = session.kafka(settings);
             new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run, config.mode(), config.actor(), config.onConflict(),
-                    System.currentTimeMillis()));
+                    System.currentTimeMillis()).scoping(config.naming().scopesWorkspaces()));
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
             var metrics = new Progress.Counter(session.observe(port, clients, run, "migrate", config.mode().wire(), stores[0],
                     stores[1], () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING));

@@ -46,6 +46,17 @@ public final class Options {
         return endpoint;
     }
 
+    /**
+     * A --workspace only scopes a run when its naming tells each key's workspace; otherwise it
+     * would silently let every workspace through.
+     */
+    static void requireWorkspaceScope(ScanConfig scan, Naming naming) {
+        if (scan.workspace() != null && !naming.scopesWorkspaces()) {
+            throw new ConfigException("--workspace", "nothing tells a key's workspace: give a --rename that captures "
+                    + "{workspace_id} or a --derive 'workspace_id=...'");
+        }
+    }
+
     public static final class CommonArgs {
         @Option(names = "--stacktrace", description = "Print the full stack trace of a failure. Env: KEYFERRY_STACKTRACE.")
         boolean stacktrace;
@@ -210,8 +221,9 @@ public final class Options {
                 description = "SCAN COUNT, and the page between checkpoints. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_BATCH.")
         int batch;
 
-        @Option(names = "--workspace", paramLabel = "W", description = "Scope label carried on every key reference; where a --rename "
-                + "captures {workspace_id}, keys of another workspace are skipped (other_workspace). Env: KEYFERRY_WORKSPACE.")
+        @Option(names = "--workspace", paramLabel = "W", description = "Scope the run to one workspace: a key whose "
+                + "{workspace_id} (captured by a --rename or named by a --derive) is another is skipped as other_workspace. "
+                + "Refused where nothing captures or derives {workspace_id}. Env: KEYFERRY_WORKSPACE.")
         String workspace;
 
         ScanConfig config(String run, RedisEndpoint source, double rps) {

@@ -59,6 +59,7 @@ final class RunCommand implements Callable<Integer> {
         VerifyConfig verifyConfig = verify.config(run, src, dst, true);
         KafkaSettings settings = kafka.settings();
         int port = ops.port();
+        Options.requireWorkspaceScope(scanConfig, migrateConfig.naming());
         try (Session session = new Session()) {
             // Each role gets its own connections, as it would in its own process.
             var scanSource = session.redis(src);
@@ -68,7 +69,7 @@ final class RunCommand implements Callable<Integer> {
             KafkaClients clients = session.kafka(settings);
             var progressTopic = new io.keyferry.kafka.ProgressTopic(clients);
             progressTopic.claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
-                    System.currentTimeMillis()));
+                    System.currentTimeMillis()).scoping(migrateConfig.naming().scopesWorkspaces()));
             var earlier = progressTopic.state(run);
             if (earlier.end() != null) {
                 // Finished before: nothing to scan, copy or verify again; its numbers come from its trail.

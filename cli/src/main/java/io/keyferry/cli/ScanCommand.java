@@ -44,6 +44,11 @@ final class ScanCommand implements Callable<Integer> {
         try (Session session = new Session()) {
             var store = session.redis(src); // a bad source fails before anything is written to Kafka
             KafkaClients clients = session.kafka(settings);
+            var started = new io.keyferry.kafka.ProgressTopic(clients).state(run).start();
+            if (config.workspace() != null && started != null && Boolean.FALSE.equals(started.scopesWorkspaces())) {
+                throw new io.keyferry.core.config.ConfigException("--workspace", "run " + run + "'s migrators capture no "
+                        + "{workspace_id} with --rename and derive none with --derive, so they cannot keep to one workspace");
+            }
             var metrics = new Progress.Counter(session.observe(port, clients, run, "scan", null, store, null, () -> true));
             Scanner scanner = new Scanner(config, store, clients, metrics);
             // SCAN cannot tell how many keys match (--max-keys is only a bound); an explicit list can

@@ -372,6 +372,39 @@ class EndToEndIT {
     }
 
     @Test
+    void aWorkspaceThatNothingCanFilterIsRefusedAtStartUpAndNothingIsReadOrWritten() throws Exception {
+        source.strings().set("job:1", "one");
+        String run = run();
+        Cli.Outcome o = Cli.run("run --run " + run + " --execute --actor it --workspace ws-a --match job:* "
+                + "--rename 'job:{id} -> step:{id}' " + endpoints());
+        assertEquals(1, o.exitCode(), o.toString());
+        assertEquals("keyferry: --workspace: nothing tells a key's workspace: give a --rename that captures {workspace_id} "
+                + "or a --derive 'workspace_id=...'", o.err().strip());
+        assertEquals(0L, target.strings().dbsize());
+
+        // The roles apart: a migrator that cannot filter joins a run a scanner scoped to a workspace.
+        Cli.Outcome scan = Cli.run("scan --run " + run + " --workspace ws-a --match job:* --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(0, scan.exitCode(), scan.toString());
+        Cli.Outcome migrate = Cli.run("migrate --run " + run + " --execute --actor it --rename 'job:{id} -> step:{id}' "
+                + endpoints());
+        assertEquals(1, migrate.exitCode(), migrate.toString());
+        assertTrue(migrate.err().startsWith("keyferry: --workspace: scanner ws-a-"), migrate.err());
+        assertTrue(migrate.err().contains(" scopes it to workspace ws-a, but no --rename captures {workspace_id}"), migrate.err());
+        assertEquals(0L, target.strings().dbsize());
+
+        // And the other way round: a scan with --workspace of a run whose migrator cannot filter.
+        String other = run();
+        source.strings().set("ai:jobs:w:1", "x");
+        Cli.Outcome started = Cli.run("run --run " + other + " --dry-run --match job:* " + endpoints());
+        assertEquals(0, started.exitCode(), started.toString());
+        Cli.Outcome late = Cli.run("scan --run " + other + " --workspace ws-a --match job:* --source " + source.uri()
+                + " --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(1, late.exitCode(), late.toString());
+        assertTrue(late.err().startsWith("keyferry: --workspace: run " + other + "'s migrators capture no {workspace_id}"), late.err());
+    }
+
+    @Test
     void aWorkspaceIdFromAHashFieldNamesTheTargetAndAMissingOrMalformedOneIsNeverWritten() throws Exception {
         source.strings().hset("ai:jobs:j-1", Map.of("workspace_id", "ws-1", "state", "done"));
         source.strings().hset("ai:jobs:j-2", Map.of("workspace_id", "ws-2", "state", "running"));

@@ -52,15 +52,26 @@ public final class ProgressTopic {
     /**
      * Records how {@code run} starts, or checks that it was started the same way before.
      *
-     * @throws ConfigException naming --run when the run was started in another mode
+     * @throws ConfigException naming --run when the run was started in another mode, or --workspace
+     *                         when a scanner scopes the run to a workspace this start cannot filter by
      */
     public void claim(RunStart start) {
-        RunStart earlier = start(start.run()).orElse(null);
-        if (earlier != null) {
-            if (earlier.mode() != start.mode()) {
-                throw new ConfigException("--run", "run " + start.run() + " was started as " + earlier.mode().wire()
-                        + "; use a new --run id for " + start.mode().wire());
+        State state = read(start.run());
+        RunStart earlier = state.start();
+        if (earlier != null && earlier.mode() != start.mode()) {
+            throw new ConfigException("--run", "run " + start.run() + " was started as " + earlier.mode().wire()
+                    + "; use a new --run id for " + start.mode().wire());
+        }
+        if (Boolean.FALSE.equals(start.scopesWorkspaces())) {
+            for (ScanProgress s : state.scanners().values()) {
+                if (s.workspace() != null) {
+                    throw new ConfigException("--workspace", "scanner " + s.scanner() + " of run " + start.run()
+                            + " scopes it to workspace " + s.workspace() + ", but no --rename captures {workspace_id} and no "
+                            + "--derive names it, so every workspace's keys would go through");
+                }
             }
+        }
+        if (earlier != null) {
             return;
         }
         RunStart recorded = start.from(ends(Topics.RESULTS), ends(Topics.AUDIT));

@@ -491,6 +491,9 @@ public final class Json {
         n.put("at_ms", r.atMs());
         offsets(n.putObject("results_from"), r.resultsFrom());
         offsets(n.putObject("audit_from"), r.auditFrom());
+        if (r.scopesWorkspaces() != null) {
+            n.put("scopes_workspaces", r.scopesWorkspaces());
+        }
         return bytes(n);
     }
 
@@ -532,7 +535,8 @@ public final class Json {
             String policy = opt(n, "on_conflict");
             return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"),
                     policy == null ? ConflictPolicy.SKIP : ConflictPolicy.of(policy), n.path("at_ms").asLong(),
-                    offsets(n, "results_from"), offsets(n, "audit_from"));
+                    offsets(n, "results_from"), offsets(n, "audit_from"),
+                    n.path("scopes_workspaces").isBoolean() ? n.path("scopes_workspaces").asBoolean() : null);
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad run record: " + e.getMessage());
         }

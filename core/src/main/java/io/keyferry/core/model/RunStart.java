@@ -17,14 +17,27 @@ import java.util.Map;
  * run's first one). Empty for runs recorded before these fields existed: read from the start.
  */
 public record RunStart(String run, Mode mode, String actor, ConflictPolicy onConflict, long atMs,
-                       Map<Integer, Long> resultsFrom, Map<Integer, Long> auditFrom) {
+                       Map<Integer, Long> resultsFrom, Map<Integer, Long> auditFrom, Boolean scopesWorkspaces) {
     public RunStart {
         resultsFrom = Map.copyOf(resultsFrom);
         auditFrom = Map.copyOf(auditFrom);
     }
 
+    public RunStart(String run, Mode mode, String actor, ConflictPolicy onConflict, long atMs,
+                    Map<Integer, Long> resultsFrom, Map<Integer, Long> auditFrom) {
+        this(run, mode, actor, onConflict, atMs, resultsFrom, auditFrom, null);
+    }
+
     public RunStart(String run, Mode mode, String actor, ConflictPolicy onConflict, long atMs) {
         this(run, mode, actor, onConflict, atMs, Map.of(), Map.of());
+    }
+
+    /**
+     * As started by a migrator whose naming can ({@code scopes}) or cannot tell a key's workspace:
+     * a scan with --workspace is refused for a run whose migrators could not filter by it.
+     */
+    public RunStart scoping(boolean scopes) {
+        return new RunStart(run, mode, actor, onConflict, atMs, resultsFrom, auditFrom, scopes);
     }
 
     public static String recordKey(String run) {
@@ -32,7 +45,7 @@ public record RunStart(String run, Mode mode, String actor, ConflictPolicy onCon
     }
 
     public RunStart from(Map<Integer, Long> results, Map<Integer, Long> audit) {
-        return new RunStart(run, mode, actor, onConflict, atMs, results, audit);
+        return new RunStart(run, mode, actor, onConflict, atMs, results, audit, scopesWorkspaces);
     }
 
     /**
@@ -43,7 +56,9 @@ public record RunStart(String run, Mode mode, String actor, ConflictPolicy onCon
      */
     public RunStart earliest(RunStart other) {
         return new RunStart(run, mode, actor, onConflict, Math.min(atMs, other.atMs),
-                min(resultsFrom, other.resultsFrom), min(auditFrom, other.auditFrom));
+                min(resultsFrom, other.resultsFrom), min(auditFrom, other.auditFrom),
+                Boolean.FALSE.equals(scopesWorkspaces) || Boolean.FALSE.equals(other.scopesWorkspaces) ? Boolean.FALSE
+                        : scopesWorkspaces != null ? scopesWorkspaces : other.scopesWorkspaces);
     }
 
     private static Map<Integer, Long> min(Map<Integer, Long> a, Map<Integer, Long> b) {

@@ -90,6 +90,11 @@ public final class Naming {
         return rules;
     }
 
+    /** Whether a key's {workspace_id} is known: a --rename captures it or a --derive names it (see --workspace). */
+    public boolean scopesWorkspaces() {
+        return derived.containsKey(WORKSPACE) || rules.rules().stream().anyMatch(r -> r.captures().contains(WORKSPACE));
+    }
+
     /** The first rule that matches the key's name (identity when there are no rules). */
     public Optional<RenameRules.Match> match(RedisKey key) {
         return rules.match(key);

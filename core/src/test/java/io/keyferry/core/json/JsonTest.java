@@ -391,6 +391,8 @@ class JsonTest {
         var start = new io.keyferry.core.model.RunStart("run-1", Mode.EXECUTE, "ops", io.keyferry.core.model.ConflictPolicy.SKIP,
                 5, Map.of(0, 10L, 1, 20L), Map.of(0, 3L));
         assertEquals(start, Json.decodeRunStart(Json.encode(start)));
+        assertEquals(start.scoping(false), Json.decodeRunStart(Json.encode(start.scoping(false))));
+        assertEquals(Boolean.TRUE, Json.decodeRunStart(Json.encode(start.scoping(true))).scopesWorkspaces());
     }
 
     @Test
