@@ -46,6 +46,41 @@ public final class Options {
         return endpoint;
     }
 
+    /** --type values, checked. */
+    static Set<KeyType> types(List<String> types) {
+        Set<KeyType> t = EnumSet.noneOf(KeyType.class);
+        for (String type : types) {
+            try {
+                t.add(KeyType.of(type.trim().toLowerCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--type", "'" + type + "' is not one of string, hash, list, set, zset, stream");
+            }
+        }
+        return t;
+    }
+
+    /** The explicit cohort: --key values, then the lines of --keys-file. */
+    static List<RedisKey> explicitKeys(List<String> keys, Path keysFile) {
+        List<RedisKey> explicit = new ArrayList<>();
+        keys.forEach(k -> explicit.add(RedisKey.of(k)));
+        if (keysFile != null) {
+            int before = explicit.size();
+            try {
+                for (String line : Files.readAllLines(keysFile, StandardCharsets.UTF_8)) {
+                    if (!line.isEmpty()) {
+                        explicit.add(RedisKey.of(line));
+                    }
+                }
+            } catch (IOException e) {
+                throw new ConfigException("--keys-file", "cannot read " + keysFile + ": " + e.getMessage());
+            }
+            if (explicit.size() == before) {
+                throw new ConfigException("--keys-file", keysFile + " holds no keys");
+            }
+        }
+        return explicit;
+    }
+
     /**
      * A --workspace only scopes a run when its naming tells each key's workspace; otherwise it
      * would silently let every workspace through.
@@ -227,30 +262,8 @@ public final class Options {
         String workspace;
 
         ScanConfig config(String run, RedisEndpoint source, double rps) {
-            Set<KeyType> t = EnumSet.noneOf(KeyType.class);
-            for (String type : types) {
-                try {
-                    t.add(KeyType.of(type.trim().toLowerCase(java.util.Locale.ROOT)));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("--type", "'" + type + "' is not one of string, hash, list, set, zset, stream");
-                }
-            }
-            List<RedisKey> explicit = new ArrayList<>();
-            keys.forEach(k -> explicit.add(RedisKey.of(k)));
-            if (keysFile != null) {
-                try {
-                    for (String line : Files.readAllLines(keysFile, StandardCharsets.UTF_8)) {
-                        if (!line.isEmpty()) {
-                            explicit.add(RedisKey.of(line));
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new ConfigException("--keys-file", "cannot read " + keysFile + ": " + e.getMessage());
-                }
-                if (explicit.isEmpty()) {
-                    throw new ConfigException("--keys-file", keysFile + " holds no keys");
-                }
-            }
+            Set<KeyType> t = types(types);
+            List<RedisKey> explicit = explicitKeys(keys, keysFile);
             for (String m : matches) {
                 if (m.isEmpty()) {
                     throw new ConfigException("--match", "must not be empty");

@@ -528,12 +528,65 @@ class EndToEndIT {
         assertEquals(4, json.at("/counts/source/string").asInt());
         assertEquals(4, json.at("/counts/target/string").asInt(), "step:* keys only: 'unrelated' is not of the TO shape");
 
-        Cli.Outcome fixed = Cli.run(line + " --fix");
+        Cli.Outcome noActor = Cli.run(line + " --fix");
+        assertEquals(1, noActor.exitCode(), noActor.toString());
+        assertEquals("keyferry: --actor: is required with --fix (who changes the target; recorded on the audit topic)",
+                noActor.err().strip());
+        assertEquals(0L, target.strings().exists("step:2"), "nothing was written");
+
+        String kafkaArgs = " --bootstrap-servers " + kafka.bootstrapServers();
+        Cli.Outcome fixed = Cli.run(line + " --fix --actor alice" + kafkaArgs);
         assertTrue(fixed.out().contains("missing_in_target=1 orphans_in_target=1 mismatches=2 fixed=1"), fixed.out());
         assertEquals("only in source", target.strings().get("step:2"));
         assertEquals("target value", target.strings().get("step:3"), "a mismatch is left for a human");
         assertEquals("no job:9 behind it", target.strings().get("step:9"), "an orphan is never deleted");
         assertEquals(2, fixed.exitCode(), "orphans and mismatches remain");
+
+        // Each fix is on the audit topic under the reconcile's own run id, by its actor.
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("(?m)^reconcile run (reconcile-\\S+): ").matcher(fixed.out());
+        assertTrue(id.find(), fixed.out());
+        assertTrue(fixed.out().contains(" run=" + id.group(1)), fixed.out());
+        Cli.Outcome audit = Cli.run("audit --run " + id.group(1) + kafkaArgs);
+        assertEquals(0, audit.exitCode(), audit.toString());
+        assertEquals(1, audit.out().lines().count(), audit.out());
+        assertTrue(audit.out().contains(" match copied job:2 -> step:2 string ") && audit.out().contains(" actor=alice"), audit.out());
+        Cli.Outcome undo = Cli.run("rollback --run " + id.group(1) + " --target " + target.uri() + kafkaArgs);
+        assertEquals(0, undo.exitCode(), undo.toString());
+        assertTrue(undo.out().contains("would delete step:2"), "a fix can be rolled back like a run: " + undo.out());
+    }
+
+    @Test
+    void reconcileOfACohortLooksOnlyAtTheCohortsImageInTheTarget() throws Exception {
+        source.strings().set("job:11", "a");
+        source.strings().set("job:12", "b");
+        source.strings().set("job:2", "outside the cohort");
+        target.strings().set("step:11", "a");
+        target.strings().set("step:abc", "some other job's, outside the cohort");
+        target.strings().set("step:13", "no job:13 behind it: the cohort's orphan");
+        target.strings().sadd("step:2", "outside the cohort, another type");
+        String line = "reconcile --source " + source.uri() + " --target " + target.uri() + " --rename 'job:{id} -> step:{id}'";
+
+        Cli.Outcome glob = Cli.run(line + " --match job:1?");
+        assertEquals(2, glob.exitCode(), glob.toString());
+        assertTrue(glob.out().contains("reconcile missing_in_target=1 orphans_in_target=1 mismatches=0 fixed=0 "
+                + "source={string=2} target={string=2}"), glob.out());
+        assertTrue(glob.out().contains("orphan in target: step:13"), glob.out());
+        assertFalse(glob.out().contains("step:abc"), glob.out());
+
+        Path cohort = tmp.resolve("cohort.txt");
+        Files.writeString(cohort, "job:11\njob:13\n");
+        Cli.Outcome listed = Cli.run(line + " --keys-file " + cohort);
+        assertEquals(2, listed.exitCode(), listed.toString());
+        assertTrue(listed.out().contains("reconcile missing_in_target=0 orphans_in_target=1 mismatches=0 fixed=0 "
+                + "source={string=1} target={string=2}"), listed.out());
+
+        Cli.Outcome clean = Cli.run(line + " --key job:11");
+        assertEquals(0, clean.exitCode(), clean.toString());
+        assertTrue(clean.out().contains("reconcile missing_in_target=0 orphans_in_target=0 mismatches=0 fixed=0 "
+                + "source={string=1} target={string=1}"), clean.out());
+
+        Cli.Outcome typed = Cli.run(line + " --type set");
+        assertTrue(typed.out().contains("source={} target={}"), typed.out());
     }
 
     @Test

@@ -8,6 +8,11 @@ import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.MismatchKind;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.model.KeyResult;
+import io.keyferry.core.model.Mode;
+import io.keyferry.core.model.Status;
+import io.keyferry.core.rules.Glob;
 import io.keyferry.core.rules.Naming;
 import io.keyferry.core.rules.RenameRule;
 import io.keyferry.core.rules.RenameRules;
@@ -80,90 +85,213 @@ public final class Reconciler {
         }
     }
 
+    /**
+     * What the source side of a reconcile selects, as a scan does: SCAN MATCH globs and types, or
+     * an explicit cohort of keys (then exactly those).
+     */
+    public record Scope(List<String> matches, Set<KeyType> types, List<RedisKey> keys) {
+        public Scope {
+            matches = List.copyOf(matches);
+            types = Set.copyOf(types);
+            keys = List.copyOf(keys);
+        }
+
+        public static Scope of(List<String> matches) {
+            return new Scope(matches, Set.of(), List.of());
+        }
+
+        boolean explicit() {
+            return !keys.isEmpty();
+        }
+
+        /** Whether a scan of this scope would select a key of this name and type (type null: any). */
+        boolean selects(RedisKey key, KeyType type) {
+            if (explicit()) {
+                return keys.contains(key);
+            }
+            boolean named = matches.isEmpty() || matches.stream().anyMatch(m -> Glob.of(m).matches(key.unsafeBytes()));
+            return named && (types.isEmpty() || type == null || types.contains(type));
+        }
+    }
+
+    /** A fix made: the copy's result and its verdict, for the audit topic. */
+    public interface Fixes {
+        Fixes NONE = fix -> { };
+
+        void fixed(AuditRecord fix);
+    }
+
     private static final int BATCH = 1000;
 
     private final RedisStore source;
     private final RedisStore target;
     private final Naming naming;
-    private final List<String> matches;
+    private final Scope scope;
     private final long ttlToleranceMs;
 
     public Reconciler(RedisStore source, RedisStore target, Naming naming, List<String> matches, long ttlToleranceMs) {
+        this(source, target, naming, Scope.of(matches), ttlToleranceMs);
+    }
+
+    public Reconciler(RedisStore source, RedisStore target, Naming naming, Scope scope, long ttlToleranceMs) {
         this.source = source;
         this.target = target;
         this.naming = naming;
-        this.matches = matches;
+        this.scope = scope;
         this.ttlToleranceMs = ttlToleranceMs;
     }
 
     public Report run(boolean fix) {
+        return run(fix ? new Fix(null, null, Fixes.NONE) : null);
+    }
+
+    /** Who fixes, under which run id, and where each fix is recorded. */
+    public record Fix(String run, String actor, Fixes record) {
+    }
+
+    /**
+     * Compares the scope's keys with their images in the target, and looks for orphans among the
+     * target keys that are images of keys the scope would select. Target keys outside that image
+     * are neither judged nor counted.
+     *
+     * @param fix null: change nothing; else copy the keys missing in the target, each recorded
+     */
+    public Report run(Fix fix) {
         List<Pair> missing = new ArrayList<>();
         List<Pair> fixed = new ArrayList<>();
         List<Mismatch> mismatches = new ArrayList<>();
+        List<RedisKey> orphans = new ArrayList<>();
         Map<KeyType, Long> sourceCounts = new EnumMap<>(KeyType.class);
         Map<KeyType, Long> targetCounts = new EnumMap<>(KeyType.class);
+        Set<RedisKey> imaged = new HashSet<>();
 
-        scanAll(source, matches.isEmpty() ? Collections.singletonList(null) : matches, key -> {
+        forEachSourceKey(key -> {
             Optional<RenameRules.Match> m = naming.match(key);
             if (m.isEmpty()) {
                 return;
             }
             Snapshot src = source.read(key);
             if (!src.exists()) {
-                return; // deleted while we scanned
+                // Deleted while we scanned, or a cohort's key that is gone: its image, if it can be
+                // named without the value and exists, is an orphan.
+                if (scope.explicit() && !naming.needsValue(m.get())) {
+                    RedisKey t = naming.resolve(key, m.get(), null, null).target();
+                    imaged.add(t);
+                    Snapshot dst = target.read(t);
+                    if (dst.exists() && scope.selects(key, dst.type())) {
+                        targetCounts.merge(dst.type(), 1L, Long::sum);
+                        orphans.add(t);
+                    }
+                }
+                return;
             }
             sourceCounts.merge(src.type(), 1L, Long::sum);
             Naming.Resolved name = naming.resolve(key, m.get(), source.valueToName(key, src, naming.derivedFields()), null);
             if (name.skipped()) {
                 return; // a migration would skip it too: nothing is expected in the target
             }
+            imaged.add(name.target());
             Snapshot dst = target.read(name.target());
             if (!dst.exists()) {
                 Pair p = new Pair(key, name.target());
                 missing.add(p);
-                long ttl = src.ttlLeftAt(System.currentTimeMillis());
-                if (fix && (src.value() != null || src.big()) && !(src.ttlMs() > 0 && ttl <= 0)
-                        && (src.big() ? source.copyBig(key, src, target, name.target(), null)
-                            : target.createIfAbsent(name.target(), src.value(), ttl))) {
+                if (fix != null && copy(key, src, name.target(), fix)) {
                     fixed.add(p);
                 }
                 return;
             }
+            targetCounts.merge(dst.type(), 1L, Long::sum);
             MismatchKind kind = compare(src, source.side(key, src), dst, target.side(name.target(), dst));
             if (kind != null) {
                 mismatches.add(new Mismatch(key, name.target(), kind));
             }
         });
 
-        List<RedisKey> orphans = new ArrayList<>();
-        List<String> targetGlobs = naming.rules().isIdentity()
-                ? (matches.isEmpty() ? Collections.singletonList(null) : matches)
-                : naming.rules().rules().stream().map(RenameRule::targetGlob).distinct().toList();
-        scanAll(target, targetGlobs, key -> {
-            KeyType type = Canonical.typeOf(target.commands().type(key.unsafeBytes()));
-            if (type == null) {
-                return;
-            }
-            targetCounts.merge(type, 1L, Long::sum);
-            Optional<byte[]> from = sourceOf(key);
-            if (from.isPresent() && source.commands().exists(from.get()) == 0) {
+        if (!scope.explicit()) {
+            List<String> targetGlobs = naming.rules().isIdentity()
+                    ? (scope.matches().isEmpty() ? Collections.singletonList(null) : scope.matches())
+                    : naming.rules().rules().stream().map(RenameRule::targetGlob).distinct().toList();
+            scanAll(target, targetGlobs, null, key -> {
+                if (imaged.contains(key)) {
+                    return; // judged and counted from its source
+                }
+                Optional<RedisKey> from = sourceOf(key);
+                if (from.isEmpty()) {
+                    return; // no rule maps it back (or its names come from values): not the scope's image
+                }
+                Snapshot dst = target.read(key);
+                if (!dst.exists() || !scope.selects(from.get(), dst.type()) || source.read(from.get()).exists()) {
+                    return; // gone, outside the scope, or a source that appeared after the source pass
+                }
+                targetCounts.merge(dst.type(), 1L, Long::sum);
                 orphans.add(key);
-            }
-        });
+            });
+        }
         return new Report(missing, orphans, mismatches, sourceCounts, targetCounts, fixed);
     }
 
-    private Optional<byte[]> sourceOf(RedisKey targetKey) {
+    /**
+     * Copies a key missing in the target as a migration creates one (atomically, only if still
+     * absent), reads it back and judges it as the verifier would.
+     */
+    private boolean copy(RedisKey key, Snapshot src, RedisKey targetKey, Fix fix) {
+        long ttl = src.ttlLeftAt(System.currentTimeMillis());
+        if ((src.value() == null && !src.big()) || (src.ttlMs() > 0 && ttl <= 0)) {
+            return false; // expired meanwhile, or a type struct copies cannot write
+        }
+        boolean created = src.big() ? source.copyBig(key, src, target, targetKey, null)
+                : target.createIfAbsent(targetKey, src.value(), ttl);
+        if (!created) {
+            return false;
+        }
+        if (fix.run() != null) {
+            Side srcSide = source.side(key, src);
+            Side back = target.side(targetKey, target.read(targetKey), src, srcSide);
+            Status status = srcSide.sameContentAs(back) ? Status.COPIED : Status.COPY_MISMATCH;
+            KeyResult r = new KeyResult(fix.run(), fix.actor(), Mode.EXECUTE, null, key, targetKey, srcSide, back,
+                    src.readAtMs(), status, null, null, System.currentTimeMillis(), null);
+            Snapshot tNow = target.read(targetKey);
+            Snapshot sNow = source.read(key);
+            fix.record().fixed(new Judge(ttlToleranceMs).judge(r, source.side(key, sNow),
+                    target.side(targetKey, tNow), tNow.readAtMs(), null));
+        }
+        return true;
+    }
+
+    private void forEachSourceKey(Consumer<RedisKey> each) {
+        if (scope.explicit()) {
+            new java.util.LinkedHashSet<>(scope.keys()).forEach(each);
+            return;
+        }
+        List<String> globs = scope.matches().isEmpty() ? Collections.singletonList(null) : scope.matches();
+        List<KeyType> types = scope.types().isEmpty() ? Collections.singletonList(null) : List.copyOf(scope.types());
+        Set<RedisKey> seen = new HashSet<>();
+        for (KeyType type : types) {
+            scanAll(source, globs, type, k -> {
+                if (seen.add(k)) {
+                    each.accept(k);
+                }
+            });
+        }
+    }
+
+    /** The source key the rules map {@code targetKey} back from, checked the way forward. */
+    private Optional<RedisKey> sourceOf(RedisKey targetKey) {
         if (naming.rules().isIdentity()) {
-            return Optional.of(targetKey.unsafeBytes());
+            return Optional.of(targetKey);
         }
         for (RenameRule r : naming.rules().rules()) {
             Optional<byte[]> s = r.reverse(targetKey.unsafeBytes());
             if (s.isPresent()) {
-                return s;
+                RedisKey key = RedisKey.of(s.get());
+                // first match wins: only the rule that would name it counts
+                Optional<RenameRules.Match> m = naming.match(key);
+                if (m.isPresent() && m.get().rule() == r) {
+                    return Optional.of(key);
+                }
             }
         }
-        return Optional.empty(); // no rule maps it back (or its names come from values): not judged
+        return Optional.empty();
     }
 
     private MismatchKind compare(Snapshot src, Side s, Snapshot dst, Side d) {
@@ -182,10 +310,10 @@ public final class Reconciler {
         return null;
     }
 
-    private static void scanAll(RedisStore store, List<String> globs, Consumer<RedisKey> each) {
+    private static void scanAll(RedisStore store, List<String> globs, KeyType type, Consumer<RedisKey> each) {
         Set<RedisKey> seen = new HashSet<>();
         for (String glob : globs) {
-            store.forEachKey(glob, null, BATCH, k -> {
+            store.forEachKey(glob, type, BATCH, k -> {
                 if (seen.add(k)) {
                     each.accept(k);
                 }

@@ -94,7 +94,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
             migratorLag = lag(clients, admin, clients.migratorApplicationId(run), Topics.KEYS);
             verifierLag = lag(clients, admin, clients.verifierGroupId(run), Topics.RESULTS);
             Map<TopicPartition, Long> end = completion.resultsEndOnceMigrated(admin);
-            complete = end != null && completion.verifiedUpTo(admin, end);
+            complete = completion.end() != null || (end != null && completion.verifiedUpTo(admin, end));
         }
         double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
                 : processedKeys.size() * 1000.0 / (window[1] - window[0]);

@@ -193,7 +193,7 @@ public final class VerifierApp implements AutoCloseable {
      * ({@link CountsHeader}) when that key is the verdict's, as it is for every result a migrator
      * writes.
      */
-    static ProducerRecord<byte[], byte[]> audit(String topic, byte[] key, AuditRecord a, byte[] json) {
+    public static ProducerRecord<byte[], byte[]> audit(String topic, byte[] key, AuditRecord a, byte[] json) {
         byte[] counts = key != null && java.util.Arrays.equals(key, a.result().key().unsafeBytes()) ? CountsHeader.of(a) : null;
         List<Header> headers = counts == null ? List.of() : List.of(new RecordHeader(CountsHeader.NAME, counts));
         return new ProducerRecord<>(topic, null, key, json, headers);
