@@ -323,6 +323,8 @@ class EndToEndIT {
         assertEquals(0L, target.strings().exists("job:forbidden"));
         assertEquals("fine", target.strings().get("job:ok"));
         assertFalse((o.out() + o.err() + Files.readString(report)).contains("s3cretpw"), o.toString());
+        assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.contains(",job:forbidden,") && l.contains(",error,")
+                && l.contains("NOPERM")), "the report says why: " + Files.readString(report));
         Cli.Outcome audit = Cli.run("audit --run " + o.out().lines().findFirst().orElseThrow().split(" ")[1].replace(":", "")
                 + " --bootstrap-servers " + kafka.bootstrapServers());
         assertTrue(audit.out().contains("error: ") && audit.out().contains("NOPERM"), audit.out());
@@ -422,8 +424,10 @@ class EndToEndIT {
         assertEquals("done", target.strings().hget("ai:job:ws-1:j-1", "state"));
         assertEquals("running", target.strings().hget("ai:job:ws-2:j-2", "state"));
         assertEquals(2L, target.strings().dbsize(), "nothing else was written");
-        assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-3,,hash,\\d+,[0-9a-f]{64},,,skipped,invalid,not_applicable")),
-                Files.readString(report));
+        assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-3,,hash,\\d+,[0-9a-f]{64},,,skipped,"
+                + "invalid: no \\{workspace_id\\} in the value \\(field:workspace_id\\),not_applicable")), Files.readString(report));
+        assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-4,,hash,\\d+,[0-9a-f]{64},,,skipped,"
+                + "invalid: \\{workspace_id\\} does not match ws-\\[0-9\\]\\+,not_applicable")), Files.readString(report));
     }
 
     @Test

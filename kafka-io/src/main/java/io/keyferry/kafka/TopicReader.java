@@ -77,6 +77,24 @@ public final class TopicReader {
     }
 
     /**
+     * Reads topic {@code name} from {@code from} up to its end as of now, then runs {@code atEnd};
+     * with {@code follow}, goes on with new records until {@code stop} says so.
+     */
+    public static void readToEndThenFollow(KafkaClients clients, String name, Map<Integer, Long> from,
+                                           Consumer<ConsumerRecord<byte[], byte[]>> sink, Runnable atEnd,
+                                           boolean follow, BooleanSupplier stop) {
+        String topic = clients.topic(name);
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
+            List<TopicPartition> tps = assignAll(c, topic, from);
+            readUpTo(c, highWatermarks(clients, tps), sink, stop);
+            atEnd.run();
+            while (follow && !stop.getAsBoolean()) {
+                poll(c, sink);
+            }
+        }
+    }
+
+    /**
      * The committed records of topic {@code name} below {@code to.get(partition)} on the partitions
      * {@code to} names, each read from {@code from.get(partition)} (from its start where not given).
      */

@@ -325,7 +325,8 @@ public final class StoreKeyMigrator implements KeyMigrator {
         Naming.Resolved name = naming.resolve(key, match, source.valueToName(key, src, naming.derivedFields()), ref.workspace());
         if (name.skipped()) {
             LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
-            return new Done(result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), null, keyOffset));
+            return new Done(result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), name.detail(),
+                    keyOffset));
         }
         RedisKey targetKey = name.target();
         if (src.value() == null && !src.big() && config.copy() == CopyMode.STRUCT) {

@@ -145,31 +145,47 @@ public final class AuditTopic {
     }
 
     /**
-     * The run's audit trail as readable lines, in topic order: verdicts and rollback records
-     * ({@code mismatchesOnly}: only mismatch verdicts).
+     * The run's audit trail as readable lines: verdicts and rollback records ({@code
+     * mismatchesOnly}: only mismatch verdicts). What the trail holds now comes in time order (the
+     * topic's partitions interleave); with {@code follow}, what comes after in the order it is
+     * written.
      */
     public void lines(String run, boolean mismatchesOnly, Consumer<String> sink, boolean follow,
                       java.util.function.BooleanSupplier stop) {
         Skipped skipped = new Skipped(run, rollback -> { });
-        TopicReader.read(clients, Topics.AUDIT, from(run), r -> {
-            if (!skipped.mayBeOurs(r)) {
-                return;
-            }
-            try {
-                if ("rollback".equals(Json.kindOf(r.value()))) {
-                    if (!mismatchesOnly) {
-                        sink.accept(io.keyferry.core.report.AuditLine.format(Json.decodeRollback(r.value())));
-                    }
+        try (io.keyferry.core.report.SortedLines sorted = new io.keyferry.core.report.SortedLines()) {
+            boolean[] atEnd = {false};
+            java.util.function.ObjLongConsumer<String> out = (line, time) -> {
+                if (atEnd[0]) {
+                    sink.accept(line);
+                } else {
+                    sorted.add(time, line);
+                }
+            };
+            TopicReader.readToEndThenFollow(clients, Topics.AUDIT, from(run), r -> {
+                if (!skipped.mayBeOurs(r)) {
                     return;
                 }
-                AuditRecord a = Json.decodeAudit(r.value());
-                if (!mismatchesOnly || a.verdict() == io.keyferry.core.model.Verdict.MISMATCH) {
-                    sink.accept(io.keyferry.core.report.AuditLine.format(a));
+                try {
+                    if ("rollback".equals(Json.kindOf(r.value()))) {
+                        if (!mismatchesOnly) {
+                            RollbackRecord rb = Json.decodeRollback(r.value());
+                            out.accept(io.keyferry.core.report.AuditLine.format(rb), rb.atMs());
+                        }
+                        return;
+                    }
+                    AuditRecord a = Json.decodeAudit(r.value());
+                    if (!mismatchesOnly || a.verdict() == io.keyferry.core.model.Verdict.MISMATCH) {
+                        out.accept(io.keyferry.core.report.AuditLine.format(a), a.atMs());
+                    }
+                } catch (BadRecordException e) {
+                    skipped.add(r, e);
                 }
-            } catch (BadRecordException e) {
-                skipped.add(r, e);
-            }
-        }, follow, stop);
+            }, () -> {
+                sorted.drain(sink);
+                atEnd[0] = true;
+            }, follow, stop);
+        }
         skipped.log();
     }
 

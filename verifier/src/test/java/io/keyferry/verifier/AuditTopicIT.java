@@ -135,4 +135,31 @@ class AuditTopicIT {
             }
         }
     }
+
+    @Test
+    void theTrailOfARunPrintsInTimeOrderWhateverPartitionsItsVerdictsLandedOn() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "ord", 6, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+            }
+            new ProgressTopic(clients).claim(new RunStart("r1", Mode.EXECUTE, "alice", ConflictPolicy.SKIP, 2_000));
+            java.util.List<Long> times = new java.util.ArrayList<>();
+            try (var producer = clients.producer("ord-test")) {
+                java.util.Random random = new java.util.Random(3);
+                for (int i = 0; i < 60; i++) {
+                    long t = 1_000_000 + random.nextInt(100_000);
+                    times.add(t);
+                    send(producer, clients, verdict("r1", "key-" + i, t, Verdict.MATCH));
+                }
+            }
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            new AuditTopic(clients).lines("r1", false, lines::add, false, () -> false);
+            assertEquals(60, lines.size());
+            java.util.List<String> stamps = lines.stream().map(l -> l.substring(0, l.indexOf(' '))).toList();
+            java.util.Collections.sort(times);
+            assertEquals(times.stream().map(t -> java.time.Instant.ofEpochMilli(t).toString()).toList(), stamps);
+        }
+    }
 }

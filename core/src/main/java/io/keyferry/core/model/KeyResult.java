@@ -9,7 +9,8 @@ import java.util.Objects;
  * @param target     the target as it ends up: read back after a write, or as found
  * @param readAtMs   when the source was read, so the verifier can age the source TTL
  * @param reason     set only for {@link Status#SKIPPED}
- * @param message    set only for {@link Status#ERROR}; never holds a value or a password
+ * @param message    what an {@link Status#ERROR} failed on, or for a {@link SkipReason#INVALID} skip which
+ *                   name failed; never holds a value or a password
  * @param keyOffset  offset of the key reference this result answers (partition:offset), for the audit trail
  */
 public record KeyResult(

@@ -38,7 +38,7 @@ public final class AuditLine {
             sb.append(" (").append(a.detail()).append(')');
         }
         if (r.message() != null) {
-            sb.append(" error: ").append(r.message());
+            sb.append(r.status() == io.keyferry.core.model.Status.ERROR ? " error: " : " why: ").append(r.message());
         }
         return sb.toString();
     }

@@ -57,7 +57,7 @@ public final class ReportWriter {
                 size(r.target()),
                 Csv.field(r.target().sha256()),
                 r.status().wire(),
-                Csv.field(r.reason() == null ? null : r.reason().wire()),
+                Csv.field(reason(r)),
                 a.verdict().wire());
     }
 
@@ -77,12 +77,29 @@ public final class ReportWriter {
         sizeNode(n, "target_size", r.target());
         n.put("target_sha256", r.target().sha256());
         n.put("status", r.status().wire());
-        n.put("reason", r.reason() == null ? null : r.reason().wire());
+        n.put("reason", reason(r));
         n.put("verdict", a.verdict().wire());
         if (a.kind() != null) {
             n.put("kind", a.kind().wire());
         }
         return n.toString();
+    }
+
+    /** Longest cause the reason column carries; the audit topic has the whole message. */
+    static final int MAX_CAUSE = 200;
+
+    /**
+     * The reason column: why a key was skipped (for {@code invalid}, which name failed, as
+     * {@code invalid: {id} does not match [0-9]+}), or what an {@code error} failed on. Neither
+     * ever holds a value or a password: the migrator writes no values into messages and redacts URLs.
+     */
+    static String reason(KeyResult r) {
+        String cause = r.message() == null ? null
+                : r.message().length() <= MAX_CAUSE ? r.message() : r.message().substring(0, MAX_CAUSE - 3) + "...";
+        if (r.reason() == null) {
+            return cause;
+        }
+        return cause == null ? r.reason().wire() : r.reason().wire() + ": " + cause;
     }
 
     private static void key(com.fasterxml.jackson.databind.node.ObjectNode n, String field, RedisKey k) {

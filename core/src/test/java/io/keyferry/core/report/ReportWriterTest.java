@@ -275,4 +275,25 @@ class ReportWriterTest {
             assertEquals(11, row.size(), row.toString());
         }
     }
+
+    @Test
+    void theReasonColumnSaysWhyAnErrorFailedAndWhichRequirementAnInvalidKeyMissed() {
+        Side src = side(KeyType.STRING, 3, SHA_A);
+        KeyResult error = new KeyResult("r", "alice", io.keyferry.core.model.Mode.EXECUTE, null, RedisKey.of("k1"),
+                RedisKey.of("k1"), src, Side.ABSENT, 1, Status.ERROR, null, "RedisCommandExecutionException: NOPERM no write", 2, null);
+        KeyResult invalid = new KeyResult("r", "alice", io.keyferry.core.model.Mode.EXECUTE, null, RedisKey.of("k2"),
+                null, src, Side.ABSENT, 1, Status.SKIPPED, SkipReason.INVALID, "{id} does not match [0-9]+", 2, null);
+        KeyResult noRule = new KeyResult("r", "alice", io.keyferry.core.model.Mode.EXECUTE, null, RedisKey.of("k3"),
+                null, Side.ABSENT, Side.ABSENT, 1, Status.SKIPPED, SkipReason.NO_RULE, null, 2, null);
+        KeyResult longError = new KeyResult("r", "alice", io.keyferry.core.model.Mode.EXECUTE, null, RedisKey.of("k4"),
+                RedisKey.of("k4"), src, Side.ABSENT, 1, Status.ERROR, null, "x".repeat(1000), 2, null);
+
+        assertEquals("RedisCommandExecutionException: NOPERM no write", ReportWriter.reason(error));
+        assertEquals("invalid: {id} does not match [0-9]+", ReportWriter.reason(invalid));
+        assertEquals("no_rule", ReportWriter.reason(noRule));
+        assertEquals(ReportWriter.MAX_CAUSE, ReportWriter.reason(longError).length());
+        assertTrue(ReportWriter.csvLine(notApplicable(error)).endsWith(",error,RedisCommandExecutionException: NOPERM no write,not_applicable"),
+                ReportWriter.csvLine(notApplicable(error)));
+        assertTrue(ReportWriter.jsonLine(notApplicable(invalid)).contains("\"reason\":\"invalid: {id} does not match [0-9]+\""));
+    }
 }
