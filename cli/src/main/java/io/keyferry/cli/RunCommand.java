@@ -85,7 +85,8 @@ final class RunCommand implements Callable<Integer> {
             var running = new java.util.concurrent.atomic.AtomicReference<MigratorApp>();
             var metrics = new Progress.Counter(session.observe(port, clients, run, "run", migrateConfig.mode().wire(),
                     migrateStores[0], migrateStores[1],
-                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING));
+                    () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING,
+                    scanConfig.workspace()));
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],

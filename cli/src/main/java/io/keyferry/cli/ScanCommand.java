@@ -49,7 +49,8 @@ final class ScanCommand implements Callable<Integer> {
                 throw new io.keyferry.core.config.ConfigException("--workspace", "run " + run + "'s migrators capture no "
                         + "{workspace_id} with --rename and derive none with --derive, so they cannot keep to one workspace");
             }
-            var metrics = new Progress.Counter(session.observe(port, clients, run, "scan", null, store, null, () -> true));
+            var metrics = new Progress.Counter(session.observe(port, clients, run, "scan", null, store, null, () -> true,
+                    config.workspace()));
             Scanner scanner = new Scanner(config, store, clients, metrics);
             // SCAN cannot tell how many keys match (--max-keys is only a bound); an explicit list can
             long total = config.keys().isEmpty() ? Progress.UNKNOWN

@@ -102,10 +102,18 @@ final class Session implements AutoCloseable {
     io.keyferry.core.metrics.Metrics observe(int port, io.keyferry.kafka.KafkaClients clients, String run, String role,
                                              String mode, RedisStore source, RedisStore target,
                                              java.util.function.BooleanSupplier ready) {
+        return observe(port, clients, run, role, mode, source, target, ready, null);
+    }
+
+    /** As above, for a role that knows the run's workspace (a scan's --workspace): its series start at 0 too. */
+    io.keyferry.core.metrics.Metrics observe(int port, io.keyferry.kafka.KafkaClients clients, String run, String role,
+                                             String mode, RedisStore source, RedisStore target,
+                                             java.util.function.BooleanSupplier ready, String workspace) {
         if (port == 0) {
             return io.keyferry.core.metrics.Metrics.NONE;
         }
-        io.keyferry.ops.PrometheusMetrics metrics = new io.keyferry.ops.PrometheusMetrics();
+        io.keyferry.ops.PrometheusMetrics metrics = new io.keyferry.ops.PrometheusMetrics(
+                workspace == null ? java.util.List.of() : java.util.List.of(workspace));
         try {
             own(io.keyferry.ops.OpsServer.start(port, metrics,
                     () -> Health.json(clients, run, role, mode, source, target), ready));
