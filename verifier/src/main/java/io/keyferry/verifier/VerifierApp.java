@@ -125,14 +125,14 @@ public final class VerifierApp implements AutoCloseable {
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> again = new ArrayList<>();
                     List<ConsumerRecord<byte[], byte[]>> ours = new ArrayList<>();
-                    List<Json.ReadResult> reads = new ArrayList<>();
+                    List<KeyResult> reads = new ArrayList<>();
                     for (ConsumerRecord<byte[], byte[]> rec : records) {
                         if (rec.value() == null) {
                             continue;
                         }
                         try {
-                            Json.ReadResult read = Json.readResult(rec.value());
-                            if (config.run().equals(read.result().run())) {
+                            KeyResult read = Json.decodeResult(rec.value());
+                            if (config.run().equals(read.run())) {
                                 reads.add(read);
                                 ours.add(rec);
                             } // else another run's: its own verifier judges it
@@ -307,7 +307,7 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifyAll(List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+    private Verdicts verifyAll(List<KeyResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
         List<AuditRecord> audits = new ArrayList<>(reads.size());
         List<byte[]> encoded = new ArrayList<>(reads.size());
@@ -326,11 +326,11 @@ public final class VerifierApp implements AutoCloseable {
     }
 
     /** Where the slice that begins at {@code from} ends: see {@link #SLICE_BYTES}. */
-    static int sliceEnd(List<Json.ReadResult> reads, int from, long maxBytes) {
+    static int sliceEnd(List<KeyResult> reads, int from, long maxBytes) {
         long bytes = 0;
         int to = from;
         while (to < reads.size()) {
-            bytes += Math.max(0, reads.get(to).result().source().size());
+            bytes += Math.max(0, reads.get(to).source().size());
             if (to > from && bytes > maxBytes) {
                 break;
             }
@@ -345,13 +345,13 @@ public final class VerifierApp implements AutoCloseable {
      *
      * @return null when stopped while waiting for Redis
      */
-    private Verdicts verifySlice(List<Json.ReadResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
+    private Verdicts verifySlice(List<KeyResult> reads, List<ConsumerRecord<byte[], byte[]>> recs, BooleanSupplier stop)
             throws InterruptedException {
         int n = reads.size();
         List<io.keyferry.core.model.RedisKey> targetKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
         List<io.keyferry.core.model.RedisKey> sourceKeys = new ArrayList<>(java.util.Collections.nCopies(n, null));
         for (int i = 0; i < n; i++) {
-            KeyResult r = reads.get(i).result();
+            KeyResult r = reads.get(i);
             if (Judge.needsLook(r)) {
                 targetKeys.set(i, r.targetKey());
                 sourceKeys.set(i, r.key());
@@ -367,14 +367,14 @@ public final class VerifierApp implements AutoCloseable {
         // left for the retrying path below, on this thread.
         workers.forEachChunk(n, (from, to) -> {
             for (int i = from; i < to; i++) {
-                KeyResult r = reads.get(i).result();
+                KeyResult r = reads.get(i);
                 ConsumerRecord<byte[], byte[]> rec = recs.get(i);
                 String offset = rec.topic() + "/" + rec.partition() + "@" + rec.offset();
                 try {
                     out[i] = targets.get(i) == null
                             ? judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset)
                             : judge(r, targets.get(i).join(), sources.get(i).join(), offset);
-                    bytes[i] = Json.encode(out[i], reads.get(i));
+                    bytes[i] = Json.encode(out[i]);
                 } catch (RuntimeException e) {
                     out[i] = null;
                 }
@@ -383,11 +383,11 @@ public final class VerifierApp implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             if (out[i] == null) {
                 ConsumerRecord<byte[], byte[]> rec = recs.get(i);
-                out[i] = verify(reads.get(i).result(), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
+                out[i] = verify(reads.get(i), rec.topic() + "/" + rec.partition() + "@" + rec.offset(), stop);
                 if (out[i] == null) {
                     return null;
                 }
-                bytes[i] = Json.encode(out[i], reads.get(i));
+                bytes[i] = Json.encode(out[i]);
             }
         }
         return new Verdicts(java.util.Arrays.asList(out), java.util.Arrays.asList(bytes));

@@ -1,6 +1,5 @@
 package io.keyferry.verifier;
 
-import io.keyferry.core.json.Json;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.Mode;
@@ -16,14 +15,14 @@ import java.util.stream.LongStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class VerifierSlicesTest {
-    private static List<Json.ReadResult> sized(long... sizes) {
-        return LongStream.of(sizes).mapToObj(size -> new Json.ReadResult(new KeyResult("run-1", "alice", Mode.EXECUTE, null,
+    private static List<KeyResult> sized(long... sizes) {
+        return LongStream.of(sizes).mapToObj(size -> new KeyResult("run-1", "alice", Mode.EXECUTE, null,
                 RedisKey.of("job:" + size), RedisKey.of("step:" + size), new Side(KeyType.STRING, size, "a".repeat(64), -1),
-                Side.ABSENT, 1L, Status.COPIED, null, null, 2L, "keyferry.keys/0@1"), null)).toList();
+                Side.ABSENT, 1L, Status.COPIED, null, null, 2L, "keyferry.keys/0@1")).toList();
     }
 
     /** The slices a poll of these results is verified in, as their sizes in keys. */
-    private static List<Integer> slices(List<Json.ReadResult> results, long maxBytes) {
+    private static List<Integer> slices(List<KeyResult> results, long maxBytes) {
         List<Integer> out = new ArrayList<>();
         for (int from = 0; from < results.size(); ) {
             int to = VerifierApp.sliceEnd(results, from, maxBytes);

@@ -11,116 +11,36 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A record whose fields are all top-level scalars (results, verdicts), read by {@link FlatBytes}
- * (or, where that gives up, a streaming parser) into plain values instead of a tree: every key's
- * result and verdict are decoded, so this is on the hot path. The accessors read fields as {@link Json}'s tree-based ones do.
+ * A record whose fields are all top-level scalars (results, verdicts), read with a streaming
+ * parser into plain values instead of a tree: every key's result and verdict are decoded. The
+ * accessors read fields as {@link Json}'s tree-based ones do ({@code JsonNode.asText()},
+ * {@code asLong()}); a later value of a name replaces an earlier one.
  */
 final class Flat {
     /** What a nested object or array reads as: Jackson's {@code asText()} of a container. */
     private static final Object CONTAINER = new Object();
     private static final Object NULL = new Object();
 
-    /**
-     * The values of the names keyferry writes, by their slot in {@link FlatBytes.Names}: a
-     * record's twenty-odd fields go into an array instead of a map's nodes (every key's result is
-     * read). Other names, which keyferry does not write, are kept by name.
-     */
-    private final Object[] known = new Object[FlatBytes.Names.SLOTS];
-    private Map<String, Object> others;
-    private boolean resultNames;
-
-    private Flat() {
-    }
+    private final Map<String, Object> fields;
 
     private Flat(Map<String, Object> fields) {
-        fields.forEach(this::put);
+        this.fields = fields;
     }
 
     /** Parses and checks it is a record of {@code kind}, with the same errors as {@code Json.parse}. */
     static Flat parse(JsonFactory factory, byte[] data, String kind) throws BadRecordException {
-        Flat f = data == null ? null : read(data);
-        if (f == null) {
-            f = new Flat(jackson(factory, data));
-        }
-        if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.text("record"))) {
+        Flat f = new Flat(read(factory, data));
+        if (f.asLong("v", 0) != Json.VERSION || !kind.equals(f.opt("record"))) {
             throw new BadRecordException("not a keyferry " + kind + " record (v " + Json.VERSION + ")");
         }
         return f;
     }
 
-    /** The fields as {@link #jackson} reads them, read by {@link FlatBytes}; null where that gives up. */
-    static Map<String, Object> fast(byte[] data) {
-        Flat f = read(data);
-        if (f == null) {
-            return null;
-        }
-        Map<String, Object> fields = f.others == null ? new HashMap<>() : new HashMap<>(f.others);
-        for (int slot = 0; slot < f.known.length; slot++) {
-            if (f.known[slot] != null) {
-                fields.put(FlatBytes.Names.name(slot), f.known[slot]);
-            }
-        }
-        return fields;
-    }
-
-    private static Flat read(byte[] data) {
-        FlatBytes r = new FlatBytes(data);
-        Flat f = new Flat();
-        boolean twice = false;
-        while (r.next()) {
-            Object value = switch (r.kind()) {
-                case STRING -> r.text();
-                case INTEGER -> r.integer();
-                case TRUE -> Boolean.TRUE;
-                case FALSE -> Boolean.FALSE;
-                case NULL -> NULL;
-            };
-            // a name not of ours already rules the record out (FlatBytes.resultNames)
-            twice |= r.slot() >= 0 && f.known[r.slot()] != null;
-            f.put(r.slot(), r.name(), value);
-        }
-        if (r.failed()) {
-            return null;
-        }
-        f.resultNames = r.resultNames() && !twice;
-        return f;
-    }
-
-    private void put(String name, Object value) {
-        put(FlatBytes.Names.slot(name), name, value);
-    }
-
-    /** A later value of a name replaces an earlier one, as Jackson reads it. */
-    private void put(int slot, String name, Object value) {
-        if (slot >= 0) {
-            known[slot] = value;
-        } else {
-            if (others == null) {
-                others = new HashMap<>();
-            }
-            others.put(name, value);
-        }
-    }
-
-    private Object get(String field) {
-        int slot = FlatBytes.Names.slot(field);
-        return slot >= 0 ? known[slot] : others == null ? null : others.get(field);
-    }
-
-    /**
-     * Whether the record was read by the shortcut and has only names a result is written with,
-     * each once: nothing in it that a verdict's record would name again or read otherwise.
-     */
-    boolean resultNames() {
-        return resultNames;
-    }
-
-    /** The fields as Jackson reads them: the reading of any record. */
-    static Map<String, Object> jackson(JsonFactory factory, byte[] data) throws BadRecordException {
+    private static Map<String, Object> read(JsonFactory factory, byte[] data) throws BadRecordException {
         Map<String, Object> fields = new HashMap<>(48);
         try (JsonParser p = object(factory, data)) {
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
+            String name;
+            while ((name = p.nextFieldName()) != null) {
                 JsonToken v = p.nextToken();
                 Object value = switch (v) {
                     case VALUE_STRING -> p.getText();
@@ -134,6 +54,9 @@ final class Flat {
                     }
                 };
                 fields.put(name, value);
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new BadRecordException("not JSON");
             }
         } catch (IOException e) {
             throw new BadRecordException("not JSON");
@@ -189,13 +112,45 @@ final class Flat {
         return RedisKey.of(text);
     }
 
+    /** The scalar the parser stands on as {@code JsonNode.asText()} reads it. */
+    static String text(JsonParser p, JsonToken t) throws IOException {
+        return switch (t) {
+            case VALUE_NULL -> "null";
+            case VALUE_NUMBER_FLOAT -> text(p.getNumberValue());
+            default -> p.getText();
+        };
+    }
+
+    /** The scalar the parser stands on as {@code JsonNode.asLong(otherwise)} reads it. */
+    static long asLong(JsonParser p, JsonToken t, long otherwise) throws IOException {
+        return switch (t) {
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getNumberValue().longValue();
+            case VALUE_TRUE -> 1;
+            case VALUE_FALSE -> 0;
+            case VALUE_STRING -> parseLong(p.getText(), otherwise);
+            default -> otherwise;
+        };
+    }
+
+    private static long parseLong(String s, long otherwise) {
+        try {
+            return Long.parseLong(s.trim());
+        } catch (NumberFormatException e) {
+            return otherwise;
+        }
+    }
+
+    private static String text(Object v) {
+        return v instanceof Double d ? Double.toString(d) : v.toString();
+    }
+
     boolean has(String field) {
-        return get(field) != null;
+        return fields.get(field) != null;
     }
 
     /** A string field that must be there. */
     String req(String field) throws BadRecordException {
-        if (!(get(field) instanceof String s)) {
+        if (!(fields.get(field) instanceof String s)) {
             throw new BadRecordException("missing '" + field + "'");
         }
         return s;
@@ -203,26 +158,15 @@ final class Flat {
 
     /** A field as text, or null when missing or null. */
     String opt(String field) {
-        Object v = get(field);
-        return v == null || v == NULL ? null : text(field);
-    }
-
-    private String text(String field) {
-        Object v = get(field);
-        if (v == null || v == CONTAINER) {
-            return "";
+        Object v = fields.get(field);
+        if (v == null || v == NULL) {
+            return null;
         }
-        if (v == NULL) {
-            return "null";
-        }
-        if (v instanceof Double d) {
-            return Double.toString(d);
-        }
-        return v.toString();
+        return v == CONTAINER ? "" : text(v);
     }
 
     long asLong(String field, long otherwise) {
-        Object v = get(field);
+        Object v = fields.get(field);
         if (v instanceof Number n) {
             return n.longValue();
         }
@@ -230,17 +174,13 @@ final class Flat {
             return b ? 1 : 0;
         }
         if (v instanceof String s) {
-            try {
-                return Long.parseLong(s.trim());
-            } catch (NumberFormatException e) {
-                return otherwise;
-            }
+            return parseLong(s, otherwise);
         }
         return otherwise;
     }
 
     RedisKey reqKey(String field) throws BadRecordException {
-        return key(field, get(field) instanceof String s ? s : null,
-                get(field + "_b64") instanceof String b64 ? b64 : null);
+        return key(field, fields.get(field) instanceof String s ? s : null,
+                fields.get(field + "_b64") instanceof String b64 ? b64 : null);
     }
 }

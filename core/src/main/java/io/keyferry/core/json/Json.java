@@ -1,7 +1,11 @@
 package io.keyferry.core.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,6 +48,7 @@ import java.util.Map;
 public final class Json {
     public static final int VERSION = 1;
     static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private Json() {
     }
@@ -105,77 +110,36 @@ public final class Json {
         return refs;
     }
 
-    // ---- results -------------------------------------------------------------------------
+    // ---- results and verdicts --------------------------------------------------------------
+    // Written and read for every key of a run, so streamed (no tree), with field names encoded once.
 
     public static byte[] encode(KeyResult r) {
-        Out o = new Out("result", r.run());
-        result(o, r);
-        return o.done();
+        return write("result", r.run(), g -> result(g, r));
     }
 
     public static KeyResult decodeResult(byte[] data) throws BadRecordException {
-        return result(Flat.parse(MAPPER.getFactory(), data, "result"));
+        return result(Flat.parse(FACTORY, data, "result"));
     }
-
-    // ---- audit ---------------------------------------------------------------------------
 
     public static byte[] encode(AuditRecord a) {
-        Out o = new Out("audit", a.result().run());
-        result(o, a.result());
-        verdict(o, a);
-        return o.done();
-    }
-
-    /** A result, and the record it was read from when a verdict's record may carry that as it is. */
-    public record ReadResult(KeyResult result, byte[] record) {
-    }
-
-    /**
-     * As {@link #decodeResult}, keeping the record when it is in the form this version writes
-     * (its opening, names and values; see {@link #encode(AuditRecord, ReadResult)}).
-     */
-    public static ReadResult readResult(byte[] data) throws BadRecordException {
-        Flat n = Flat.parse(MAPPER.getFactory(), data, "result");
-        boolean ours = n.resultNames() && startsWith(data, RESULT_OPENING) && data[data.length - 1] == '}';
-        return new ReadResult(result(n), ours ? data : null);
-    }
-
-    /**
-     * A verdict on a result read by {@link #readResult}: the same record as {@link
-     * #encode(AuditRecord)}'s, written around the result's own bytes rather than encoding the
-     * result again — the verifier writes one for every key, and the result's fields are most of
-     * it. The result's record is taken as it is only when read in this version's form, so both
-     * ways read back alike; else, and for a verdict on another result, it is encoded anew.
-     */
-    public static byte[] encode(AuditRecord a, ReadResult read) {
-        byte[] r = read.record();
-        if (r == null || a.result() != read.result()) {
-            return encode(a);
-        }
-        Out o = new Out(AUDIT_OPENING, r, RESULT_OPENING.length, r.length - 1);
-        verdict(o, a);
-        return o.done();
-    }
-
-    private static final byte[] RESULT_OPENING = ("{\"v\":" + VERSION + ",\"record\":\"result\",").getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] AUDIT_OPENING = ("{\"v\":" + VERSION + ",\"record\":\"audit\",").getBytes(StandardCharsets.US_ASCII);
-
-    private static boolean startsWith(byte[] data, byte[] opening) {
-        return data.length > opening.length && java.util.Arrays.equals(data, 0, opening.length, opening, 0, opening.length);
+        return write("audit", a.result().run(), g -> {
+            result(g, a.result());
+            verdict(g, a);
+        });
     }
 
     /** The fields a verdict adds to its result's. */
-    private static void verdict(Out o, AuditRecord a) {
-        o.text("verdict", a.verdict().wire());
-        o.text("kind", a.kind() == null ? null : a.kind().wire());
-        o.text("detail", a.detail());
-        o.instant("time", a.atMs());
-        o.num("verified_at_ms", a.atMs());
-        o.text("offset", a.resultOffset());
+    private static void verdict(JsonGenerator g, AuditRecord a) throws IOException {
+        text(g, F.VERDICT, a.verdict().wire());
+        text(g, F.KIND, a.kind() == null ? null : a.kind().wire());
+        text(g, F.DETAIL, a.detail());
+        text(g, F.TIME, Instant.ofEpochMilli(a.atMs()).toString());
+        num(g, F.VERIFIED_AT_MS, a.atMs());
+        text(g, F.OFFSET, a.resultOffset());
     }
 
     public static AuditRecord decodeAudit(byte[] data) throws BadRecordException {
-        Flat n = Flat.parse(MAPPER.getFactory(), data, "audit");
+        Flat n = Flat.parse(FACTORY, data, "audit");
         try {
             String kind = n.opt("kind");
             return new AuditRecord(result(n), Verdict.of(n.req("verdict")),
@@ -188,20 +152,15 @@ public final class Json {
 
     /**
      * An audit record's {@link AuditCounts}: what {@link #decodeAudit} would give of those fields,
-     * and refused where it would refuse the record, but reading only the fields it needs — the
-     * summary's reader decodes every verdict of a run, and building each whole record (thirty
-     * fields, mostly hashes and digests as text) was most of its cost.
+     * and refused where it would refuse the record, reading only the fields it needs — the
+     * summary's reader decodes every verdict of a run that lacks a counts header.
      */
     public static AuditCounts decodeCounts(byte[] data) throws BadRecordException {
-        Counted c = data == null ? null : Counted.fast(data);
-        if (c == null) {
-            c = Counted.jackson(data);
-        }
-        return c.counts();
+        return Counted.read(data).counts();
     }
 
-    /** The fields {@link #decodeCounts} reads, as read from a record. */
-    static final class Counted {
+    /** The fields {@link #decodeCounts} reads, as {@link Flat} would read them. */
+    private static final class Counted {
         long v;
         String record;
         String run;
@@ -219,135 +178,55 @@ public final class Json {
         long readAtMs;
         long verifiedAtMs;
 
-        /** One field's value, as one of the two readers has it. */
-        private interface Value {
-            boolean string();
-
-            boolean none();
-
-            /** Whether {@link #number()} reads it; the shortcut reads integers only. */
-            boolean readsAsNumber();
-
-            String text();
-
-            long number();
-        }
-
-        /**
-         * Takes one field, the same for both readers; false when the value is one only Jackson
-         * reads as a number (the caller then reads the record with Jackson).
-         */
-        private boolean take(String name, Value v) {
-            switch (name) {
-                case "v", "at_ms", "read_at_ms", "verified_at_ms" -> {
-                    if (!v.readsAsNumber()) {
-                        return false;
-                    }
-                    long n = v.number();
-                    switch (name) {
-                        case "v" -> this.v = n;
-                        case "at_ms" -> atMs = n;
-                        case "read_at_ms" -> readAtMs = n;
-                        default -> verifiedAtMs = n;
-                    }
-                }
-                // the same readings as Flat's: text of a string, numbers as longs, JSON null as none
-                case "record" -> record = v.none() ? null : v.text();
-                case "run" -> run = v.string() ? v.text() : null;
-                case "mode" -> mode = v.string() ? v.text() : null;
-                case "key" -> key = v.string() ? v.text() : null;
-                case "key_b64" -> keyB64 = v.string() ? v.text() : null;
-                case "target_key", "target_key_b64" -> target = true;
-                case "status" -> status = v.string() ? v.text() : null;
-                case "reason" -> reason = v.none() ? null : v.text();
-                case "verdict" -> verdict = v.string() ? v.text() : null;
-                case "kind" -> kind = v.none() ? null : v.text();
-                case "source_type" -> sourceType = v.none() ? null : v.text();
-                case "target_type" -> targetType = v.none() ? null : v.text();
-                default -> {
-                    // not counted: left unread
-                }
-            }
-            return true;
-        }
-
-        /** Read by {@link FlatBytes}: null where it gives up, or a number comes as anything but an integer. */
-        static Counted fast(byte[] data) {
+        static Counted read(byte[] data) throws BadRecordException {
             Counted c = new Counted();
-            FlatBytes r = new FlatBytes(data);
-            Value v = new Value() {
-                public boolean string() {
-                    return r.kind() == FlatBytes.Kind.STRING;
-                }
-
-                public boolean none() {
-                    return r.kind() == FlatBytes.Kind.NULL;
-                }
-
-                public boolean readsAsNumber() {
-                    return r.kind() == FlatBytes.Kind.INTEGER;
-                }
-
-                public String text() {
-                    return r.text();
-                }
-
-                public long number() {
-                    return r.integer();
-                }
-            };
-            while (r.next()) {
-                if (!c.take(r.name(), v)) {
-                    return null;
-                }
-            }
-            return r.failed() ? null : c;
-        }
-
-        static Counted jackson(byte[] data) throws BadRecordException {
-            Counted c = new Counted();
-            try (JsonParser p = Flat.object(MAPPER.getFactory(), data)) {
-                Value v = new Value() {
-                    public boolean string() {
-                        return p.currentToken() == JsonToken.VALUE_STRING;
-                    }
-
-                    public boolean none() {
-                        return p.currentToken() == JsonToken.VALUE_NULL;
-                    }
-
-                    public boolean readsAsNumber() {
-                        return true;
-                    }
-
-                    public String text() {
-                        try {
-                            return p.getText();
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    }
-
-                    public long number() {
-                        try {
-                            return p.getValueAsLong(0);
-                        } catch (IOException e) {
-                            throw new java.io.UncheckedIOException(e);
-                        }
-                    }
-                };
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    if (!p.nextToken().isScalarValue()) {
+            try (JsonParser p = Flat.object(FACTORY, data)) {
+                String name;
+                while ((name = p.nextFieldName()) != null) {
+                    JsonToken t = p.nextToken();
+                    if (!t.isScalarValue()) {
                         p.skipChildren();
+                        if (name.equals("target_key") || name.equals("target_key_b64")) {
+                            c.target = true;
+                        }
                         continue;
                     }
-                    c.take(name, v);
+                    c.take(name, p, t);
                 }
-            } catch (IOException | java.io.UncheckedIOException e) {
+                if (p.currentToken() != JsonToken.END_OBJECT) {
+                    throw new BadRecordException("not JSON");
+                }
+            } catch (IOException e) {
                 throw new BadRecordException("not JSON");
             }
             return c;
+        }
+
+        /** One scalar field, read as {@link Flat}'s accessors read it: texts of strings, numbers as longs, null as none. */
+        private void take(String name, JsonParser p, JsonToken t) throws IOException {
+            boolean string = t == JsonToken.VALUE_STRING;
+            boolean none = t == JsonToken.VALUE_NULL;
+            switch (name) {
+                case "v" -> v = Flat.asLong(p, t, 0);
+                case "at_ms" -> atMs = Flat.asLong(p, t, 0);
+                case "read_at_ms" -> readAtMs = Flat.asLong(p, t, 0);
+                case "verified_at_ms" -> verifiedAtMs = Flat.asLong(p, t, 0);
+                case "record" -> record = none ? null : Flat.text(p, t);
+                case "run" -> run = string ? p.getText() : null;
+                case "mode" -> mode = string ? p.getText() : null;
+                case "key" -> key = string ? p.getText() : null;
+                case "key_b64" -> keyB64 = string ? p.getText() : null;
+                case "target_key", "target_key_b64" -> target = true;
+                case "status" -> status = string ? p.getText() : null;
+                case "reason" -> reason = none ? null : Flat.text(p, t);
+                case "verdict" -> verdict = string ? p.getText() : null;
+                case "kind" -> kind = none ? null : Flat.text(p, t);
+                case "source_type" -> sourceType = none ? null : Flat.text(p, t);
+                case "target_type" -> targetType = none ? null : Flat.text(p, t);
+                default -> {
+                    // not counted
+                }
+            }
         }
 
         AuditCounts counts() throws BadRecordException {
@@ -591,23 +470,23 @@ public final class Json {
 
     // ---- shared pieces -------------------------------------------------------------------
 
-    private static void result(Out o, KeyResult r) {
-        o.text("actor", r.actor());
-        o.text("mode", r.mode().wire());
-        o.text("workspace", r.workspace());
-        o.key("key", r.key());
+    private static void result(JsonGenerator g, KeyResult r) throws IOException {
+        text(g, F.ACTOR, r.actor());
+        text(g, F.MODE, r.mode().wire());
+        text(g, F.WORKSPACE, r.workspace());
+        key(g, F.KEY, F.KEY_B64, r.key());
         if (r.targetKey() != null) {
-            o.key("target_key", r.targetKey());
+            key(g, F.TARGET_KEY, F.TARGET_KEY_B64, r.targetKey());
         }
-        o.text("type", r.type() == null ? null : r.type().wire());
-        side(o, SideFields.SOURCE, r.source());
-        side(o, SideFields.TARGET, r.target());
-        o.num("read_at_ms", r.readAtMs());
-        o.text("status", r.status().wire());
-        o.text("reason", r.reason() == null ? null : r.reason().wire());
-        o.text("message", r.message());
-        o.num("at_ms", r.atMs());
-        o.text("key_offset", r.keyOffset());
+        text(g, F.TYPE, r.type() == null ? null : r.type().wire());
+        side(g, SideFields.SOURCE, r.source());
+        side(g, SideFields.TARGET, r.target());
+        num(g, F.READ_AT_MS, r.readAtMs());
+        text(g, F.STATUS, r.status().wire());
+        text(g, F.REASON, r.reason() == null ? null : r.reason().wire());
+        text(g, F.MESSAGE, r.message());
+        num(g, F.AT_MS, r.atMs());
+        text(g, F.KEY_OFFSET, r.keyOffset());
     }
 
     private static KeyResult result(Flat n) throws BadRecordException {
@@ -628,12 +507,12 @@ public final class Json {
         }
     }
 
-    private static void side(Out o, SideFields f, Side s) {
-        o.text(f.type, s.type() == null ? null : s.type().wire());
-        o.num(f.size, s.size());
-        o.text(f.sha256, s.sha256());
-        o.num(f.ttlMs, s.ttlMs());
-        o.text(f.digest, s.digest());
+    private static void side(JsonGenerator g, SideFields f, Side s) throws IOException {
+        text(g, f.typeName, s.type() == null ? null : s.type().wire());
+        num(g, f.sizeName, s.size());
+        text(g, f.sha256Name, s.sha256());
+        num(g, f.ttlMsName, s.ttlMs());
+        text(g, f.digestName, s.digest());
     }
 
     private static Side side(Flat n, SideFields f) {
@@ -644,224 +523,91 @@ public final class Json {
         return new Side(KeyType.of(type), n.asLong(f.size, -1), n.opt(f.sha256), n.asLong(f.ttlMs, -2), n.opt(f.digest));
     }
 
-    /** A side's field names, made once: they are written and looked up for every result and verdict. */
-    private record SideFields(String type, String size, String sha256, String ttlMs, String digest) {
+    /** A side's field names, as read and as written. */
+    private record SideFields(String type, String size, String sha256, String ttlMs, String digest,
+                              SerializableString typeName, SerializableString sizeName, SerializableString sha256Name,
+                              SerializableString ttlMsName, SerializableString digestName) {
         static final SideFields SOURCE = of("source");
         static final SideFields TARGET = of("target");
 
         static SideFields of(String prefix) {
-            return new SideFields(prefix + "_type", prefix + "_size", prefix + "_sha256", prefix + "_ttl_ms", prefix + "_digest");
+            String type = prefix + "_type";
+            String size = prefix + "_size";
+            String sha256 = prefix + "_sha256";
+            String ttlMs = prefix + "_ttl_ms";
+            String digest = prefix + "_digest";
+            return new SideFields(type, size, sha256, ttlMs, digest, new SerializedString(type), new SerializedString(size),
+                    new SerializedString(sha256), new SerializedString(ttlMs), new SerializedString(digest));
         }
     }
 
-    /**
-     * A flat record written straight to bytes, fields in the order given — what a tree would
-     * write, without building the tree: results and verdicts are written for every key.
-     */
-    private static final class Out {
-        private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-        private byte[] buf;
-        private int n;
+    /** The names of a result's and a verdict's fields, encoded once. */
+    private static final class F {
+        static final SerializableString V = new SerializedString("v");
+        static final SerializableString RECORD = new SerializedString("record");
+        static final SerializableString RUN = new SerializedString("run");
+        static final SerializableString ACTOR = new SerializedString("actor");
+        static final SerializableString MODE = new SerializedString("mode");
+        static final SerializableString WORKSPACE = new SerializedString("workspace");
+        static final SerializableString KEY = new SerializedString("key");
+        static final SerializableString KEY_B64 = new SerializedString("key_b64");
+        static final SerializableString TARGET_KEY = new SerializedString("target_key");
+        static final SerializableString TARGET_KEY_B64 = new SerializedString("target_key_b64");
+        static final SerializableString TYPE = new SerializedString("type");
+        static final SerializableString READ_AT_MS = new SerializedString("read_at_ms");
+        static final SerializableString STATUS = new SerializedString("status");
+        static final SerializableString REASON = new SerializedString("reason");
+        static final SerializableString MESSAGE = new SerializedString("message");
+        static final SerializableString AT_MS = new SerializedString("at_ms");
+        static final SerializableString KEY_OFFSET = new SerializedString("key_offset");
+        static final SerializableString VERDICT = new SerializedString("verdict");
+        static final SerializableString KIND = new SerializedString("kind");
+        static final SerializableString DETAIL = new SerializedString("detail");
+        static final SerializableString TIME = new SerializedString("time");
+        static final SerializableString VERIFIED_AT_MS = new SerializedString("verified_at_ms");
+        static final SerializableString OFFSET = new SerializedString("offset");
+    }
 
-        Out(String kind, String run) {
-            buf = new byte[1024];
-            put('{');
-            num("v", VERSION);
-            text("record", kind);
-            text("run", run);
+    /** What a streamed record writes between its head ({@code v}, {@code record}, {@code run}) and its end. */
+    private interface Body {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private static byte[] write(String kind, String run, Body body) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            num(g, F.V, VERSION);
+            text(g, F.RECORD, kind);
+            text(g, F.RUN, run);
+            body.write(g);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
+        return out.toByteArray();
+    }
 
-        /** A record that opens with {@code opening} and goes on with {@code body[from, to)}, written as it is. */
-        Out(byte[] opening, byte[] body, int from, int to) {
-            buf = new byte[opening.length + (to - from) + 256];
-            System.arraycopy(opening, 0, buf, 0, opening.length);
-            System.arraycopy(body, from, buf, opening.length, to - from);
-            n = opening.length + (to - from);
+    /** A text field; left out when null. */
+    private static void text(JsonGenerator g, SerializableString name, String value) throws IOException {
+        if (value != null) {
+            g.writeFieldName(name);
+            g.writeString(value);
         }
+    }
 
-        /** A text field; left out when null. */
-        void text(String field, String value) {
-            if (value != null) {
-                name(field);
-                string(value);
-            }
+    private static void num(JsonGenerator g, SerializableString name, long value) throws IOException {
+        g.writeFieldName(name);
+        g.writeNumber(value);
+    }
+
+    /** The bytes in base64 too when they are not UTF-8. */
+    private static void key(JsonGenerator g, SerializableString name, SerializableString b64Name, RedisKey key)
+            throws IOException {
+        if (!key.isUtf8()) {
+            text(g, b64Name, Base64.getEncoder().encodeToString(key.unsafeBytes()));
         }
-
-        /**
-         * An instant as {@link Instant#toString()} writes it, from a cache of the last second
-         * written: every verdict has one, and formatting each anew was a good part of writing it.
-         */
-        void instant(String field, long epochMs) {
-            long second = Math.floorDiv(epochMs, 1000);
-            int ms = (int) Math.floorMod(epochMs, 1000);
-            Second last = lastSecond;
-            if (last == null || last.second != second) {
-                if (second < 0 || second > LAST_FOUR_DIGIT_YEAR) {
-                    text(field, Instant.ofEpochMilli(epochMs).toString()); // a year that is not four digits
-                    return;
-                }
-                String text = Instant.ofEpochSecond(second).toString(); // yyyy-mm-ddThh:mm:ssZ
-                last = new Second(second, text.substring(0, text.length() - 1).getBytes(StandardCharsets.US_ASCII));
-                lastSecond = last;
-            }
-            name(field);
-            room(last.text.length + 7);
-            buf[n++] = '"';
-            System.arraycopy(last.text, 0, buf, n, last.text.length);
-            n += last.text.length;
-            if (ms != 0) {
-                buf[n++] = '.';
-                buf[n++] = (byte) ('0' + ms / 100);
-                buf[n++] = (byte) ('0' + ms / 10 % 10);
-                buf[n++] = (byte) ('0' + ms % 10);
-            }
-            buf[n++] = 'Z';
-            buf[n++] = '"';
-        }
-
-        /** 9999-12-31T23:59:59Z: beyond it, and before 1970, left to {@link Instant#toString()}. */
-        private static final long LAST_FOUR_DIGIT_YEAR = 253_402_300_799L;
-        private static volatile Second lastSecond;
-
-        private record Second(long second, byte[] text) {
-        }
-
-        void num(String field, long value) {
-            name(field);
-            if (value < 0) {
-                if (value == Long.MIN_VALUE) {
-                    ascii(Long.toString(value));
-                    return;
-                }
-                put('-');
-                value = -value;
-            }
-            int digits = 1;
-            for (long v = value; v >= 10; v /= 10) {
-                digits++;
-            }
-            room(digits);
-            for (int at = n + digits - 1; at >= n; at--) {
-                buf[at] = (byte) ('0' + value % 10);
-                value /= 10;
-            }
-            n += digits;
-        }
-
-        /** As {@code Json.key}: the bytes in base64 too when they are not UTF-8. */
-        void key(String field, RedisKey key) {
-            if (!key.isUtf8()) {
-                text(field + "_b64", Base64.getEncoder().encodeToString(key.unsafeBytes()));
-            }
-            text(field, key.display());
-        }
-
-        byte[] done() {
-            put('}');
-            return java.util.Arrays.copyOf(buf, n);
-        }
-
-        /** Field names are ours: ASCII letters and underscores, nothing to escape. */
-        private void name(String field) {
-            int len = field.length();
-            room(len + 4);
-            if (n > 1) {
-                buf[n++] = ',';
-            }
-            buf[n++] = '"';
-            ascii(field);
-            buf[n++] = '"';
-            buf[n++] = ':';
-        }
-
-        /**
-         * A JSON string as Jackson writes one: UTF-8, with quote, backslash and control characters
-         * escaped; a surrogate without its pair (no UTF-8 form) escaped as itself.
-         */
-        private void string(String s) {
-            put('"');
-            int len = s.length();
-            // Nearly every text is ASCII that needs no escape (hashes, names, keys): copied in a
-            // tight loop with locals, up to the first character that needs care.
-            room(len * 6 + 1);
-            byte[] out = buf;
-            int at = n;
-            int i = 0;
-            for (; i < len; i++) {
-                char c = s.charAt(i);
-                if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-                    break;
-                }
-                out[at + i] = (byte) c;
-            }
-            n = at + i;
-            for (; i < len; i++) {
-                char c = s.charAt(i);
-                if (c < 0x80) {
-                    if (c >= 0x20 && c != '"' && c != '\\') {
-                        buf[n++] = (byte) c;
-                    } else {
-                        escape(c);
-                    }
-                } else if (c < 0x800) {
-                    buf[n++] = (byte) (0xc0 | c >> 6);
-                    buf[n++] = (byte) (0x80 | c & 0x3f);
-                } else if (Character.isHighSurrogate(c) && i + 1 < len && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    int cp = Character.toCodePoint(c, s.charAt(++i));
-                    buf[n++] = (byte) (0xf0 | cp >> 18);
-                    buf[n++] = (byte) (0x80 | cp >> 12 & 0x3f);
-                    buf[n++] = (byte) (0x80 | cp >> 6 & 0x3f);
-                    buf[n++] = (byte) (0x80 | cp & 0x3f);
-                } else if (Character.isSurrogate(c)) {
-                    escape(c);
-                } else {
-                    buf[n++] = (byte) (0xe0 | c >> 12);
-                    buf[n++] = (byte) (0x80 | c >> 6 & 0x3f);
-                    buf[n++] = (byte) (0x80 | c & 0x3f);
-                }
-            }
-            put('"');
-        }
-
-        private void escape(char c) {
-            buf[n++] = '\\';
-            switch (c) {
-                case '"' -> buf[n++] = '"';
-                case '\\' -> buf[n++] = '\\';
-                case '\n' -> buf[n++] = 'n';
-                case '\r' -> buf[n++] = 'r';
-                case '\t' -> buf[n++] = 't';
-                case '\b' -> buf[n++] = 'b';
-                case '\f' -> buf[n++] = 'f';
-                default -> {
-                    buf[n++] = 'u';
-                    buf[n++] = HEX[c >> 12 & 0xf];
-                    buf[n++] = HEX[c >> 8 & 0xf];
-                    buf[n++] = HEX[c >> 4 & 0xf];
-                    buf[n++] = HEX[c & 0xf];
-                }
-            }
-        }
-
-        /** Text known to be ASCII (field names, numbers), copied as a block. */
-        @SuppressWarnings("deprecation") // the one String method that copies into an array without making one
-        private void ascii(String s) {
-            int len = s.length();
-            room(len);
-            s.getBytes(0, len, buf, n);
-            n += len;
-        }
-
-        private void put(char c) {
-            room(1);
-            buf[n++] = (byte) c;
-        }
-
-        private void room(int more) {
-            if (n + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
-            }
-        }
+        text(g, name, key.display());
     }
 
     private static ObjectNode header(String kind, String run) {
