@@ -18,6 +18,10 @@ final class StatusCommand implements Callable<Integer> {
     @picocli.CommandLine.Option(names = "--keys", description = "Also one line per key of the run: its latest status "
             + "and verdict, or pending / unverified (the state of each subject of a --keys-file cohort). Env: KEYFERRY_KEYS.")
     boolean perKey;
+    @picocli.CommandLine.Option(names = "--by", paramLabel = "NAME", description = "Also one line per subject: per value of "
+            + "NAME, a name the run's --rename captures or its --derive names (e.g. workspace_id): keys, copied, skipped, "
+            + "conflicts, errors, mismatches. Env: KEYFERRY_BY.")
+    String by;
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
@@ -32,6 +36,9 @@ final class StatusCommand implements Callable<Integer> {
             Session.requireRun(clients, run);
             if (perKey) {
                 RunStatus.perKey(clients, run).forEach(System.out::println);
+            }
+            if (by != null) {
+                RunStatus.bySubject(clients, run, by).forEach(System.out::println);
             }
             System.out.print(RunStatus.of(clients, run).render());
             return Errors.OK;

@@ -431,6 +431,37 @@ class EndToEndIT {
     }
 
     @Test
+    void statusByANameCountsEachSubjectsKeysAndAnUnknownNameIsRefused() throws Exception {
+        for (int i = 1; i <= 5; i++) {
+            source.strings().hset("ai:jobs:j-" + i, Map.of("workspace_id", i <= 3 ? "ws-a" : "ws-b", "n", "" + i));
+        }
+        source.strings().hset("ai:jobs:j-6", Map.of("workspace_id", "ws-b", "n", "6"));
+        target.strings().set("ai:job:ws-b:j-6", "someone else's");
+        source.strings().set("ai:jobs:j-x", "not a hash: no workspace in it");
+        String run = run();
+        Cli.Outcome o = Cli.run("run --run " + run + " --execute --actor it --match ai:jobs:* "
+                + "--rename 'ai:jobs:{job_id} -> ai:job:{workspace_id}:{job_id}' --derive workspace_id=field:workspace_id "
+                + endpoints());
+        assertEquals(0, o.exitCode(), o.toString());
+
+        Cli.Outcome by = Cli.run("status --run " + run + " --by workspace_id --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(0, by.exitCode(), by.toString());
+        List<String> lines = by.out().lines().filter(l -> l.startsWith("by ")).toList();
+        assertEquals(List.of(
+                "by workspace_id=-   keys=1 copied=0 skipped=1 conflicts=0 errors=0 mismatches=0".replace("   ", " "),
+                "by workspace_id=ws-a keys=3 copied=3 skipped=0 conflicts=0 errors=0 mismatches=0",
+                "by workspace_id=ws-b keys=3 copied=2 skipped=0 conflicts=1 errors=0 mismatches=0"), lines);
+
+        Cli.Outcome jobs = Cli.run("status --run " + run + " --by job_id --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(7, jobs.out().lines().filter(l -> l.startsWith("by job_id=j-")).count(), jobs.out());
+
+        Cli.Outcome unknown = Cli.run("status --run " + run + " --by user --bootstrap-servers " + kafka.bootstrapServers());
+        assertEquals(1, unknown.exitCode(), unknown.toString());
+        assertEquals("keyferry: --by: run " + run + "'s keys have no {user}; their names are {job_id}, {workspace_id}",
+                unknown.err().strip());
+    }
+
+    @Test
     void replaceIfDifferentReplacesOnlyDifferingKeysOfTheSameTypeAndKeepsTheOldValueOnTheBackupTopic() throws Exception {
         source.strings().hset("job:1", Map.of("status", "new"));
         source.strings().hset("job:2", Map.of("status", "same"));

@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -120,7 +121,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 steps[i] = null;
                 try {
                     // a big key or a replace: its own steps, now (its source was read already)
-                    out[i] = write(refs.get(i), keyOffset, c.targetKey(), c.src(), c.srcSide(), c.payload(), c.ttlMs());
+                    out[i] = write(refs.get(i), c.names(), keyOffset, c.targetKey(), c.src(), c.srcSide(), c.payload(), c.ttlMs());
                 } catch (RuntimeException e) {
                     // done over, with retries, below
                 }
@@ -164,14 +165,15 @@ public final class StoreKeyMigrator implements KeyMigrator {
             try {
                 if (steps[i] instanceof Predict p) {
                     Side dst = target.side(p.targetKey(), looks.get(i).join());
-                    out[i] = result(refs.get(i), p.targetKey(), p.srcSide(), dst, p.src().readAtMs(), predict(p.srcSide(), dst),
+                    out[i] = result(refs.get(i), p.names(), p.targetKey(), p.srcSide(), dst, p.src().readAtMs(), predict(p.srcSide(), dst),
                             null, null, keyOffset);
                 } else {
                     Copy c = (Copy) steps[i];
                     Side dst = seen[i] != null ? seen[i] : target.side(c.targetKey(), looks.get(i).join(), c.src(), c.srcSide());
                     Status status = written[i] ? (c.srcSide().sameContentAs(dst) ? Status.COPIED : Status.COPY_MISMATCH)
                             : (c.srcSide().sameContentAs(dst) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED);
-                    out[i] = result(refs.get(i), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(), status, null, null, keyOffset);
+                    out[i] = result(refs.get(i), c.names(), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(), status, null, null,
+                            keyOffset);
                 }
             } catch (RuntimeException e) {
                 out[i] = null;
@@ -255,11 +257,11 @@ public final class StoreKeyMigrator implements KeyMigrator {
             }
             if (step instanceof Predict p) {
                 Side dstSide = target.side(p.targetKey());
-                return result(ref, p.targetKey(), p.srcSide(), dstSide, src.readAtMs(), predict(p.srcSide(), dstSide), null, null,
+                return result(ref, p.names(), p.targetKey(), p.srcSide(), dstSide, src.readAtMs(), predict(p.srcSide(), dstSide), null, null,
                         keyOffset);
             }
             Copy c = (Copy) step;
-            return write(ref, keyOffset, c.targetKey(), src, c.srcSide(), payload, c.ttlMs());
+            return write(ref, c.names(), keyOffset, c.targetKey(), src, c.srcSide(), payload, c.ttlMs());
         } catch (RuntimeException e) {
             if (mayRetry && Transient.is(e)) {
                 return null;
@@ -269,7 +271,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
             Side srcSide = src == null || !src.exists() ? Side.ABSENT
                     : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
             RedisKey targetKey = step instanceof Predict p ? p.targetKey() : step instanceof Copy c ? c.targetKey() : null;
-            return result(ref, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
+            Map<String, String> names = step instanceof Predict p ? p.names() : step instanceof Copy c ? c.names()
+                    : Naming.text(match.get().captures());
+            return result(ref, names, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
         }
     }
 
@@ -305,11 +309,12 @@ public final class StoreKeyMigrator implements KeyMigrator {
     }
 
     /** A dry run: compare with the target. */
-    private record Predict(RedisKey targetKey, Snapshot src, Side srcSide) implements Step {
+    private record Predict(RedisKey targetKey, Snapshot src, Side srcSide, Map<String, String> names) implements Step {
     }
 
     /** Copy to the target, with this TTL. */
-    private record Copy(RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload, long ttlMs) implements Step {
+    private record Copy(RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload, long ttlMs, Map<String, String> names)
+            implements Step {
     }
 
     /** Everything decided from the source alone: name, guards, skips; then predict or copy. */
@@ -317,40 +322,42 @@ public final class StoreKeyMigrator implements KeyMigrator {
         RedisKey key = ref.key();
         Naming naming = config.naming();
         if (!src.exists()) {
-            RedisKey targetKey = naming.needsValue(match) ? null : naming.resolve(key, match, null, ref.workspace()).target();
-            return new Done(result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null,
-                    keyOffset));
+            Naming.Resolved byName = naming.needsValue(match) ? null : naming.resolve(key, match, null, ref.workspace());
+            Map<String, String> names = Naming.text(byName == null ? match.captures() : byName.names());
+            return new Done(result(ref, names, byName == null ? null : byName.target(), Side.ABSENT, Side.ABSENT, src.readAtMs(),
+                    Status.SOURCE_MISSING, null, null, keyOffset));
         }
         Side srcSide = source.side(key, src);
         Naming.Resolved name = naming.resolve(key, match, source.valueToName(key, src, naming.derivedFields()), ref.workspace());
+        Map<String, String> names = Naming.text(name.names());
         if (name.skipped()) {
             LOG.debug("skipped {}: {} {}", key, name.skip().wire(), name.detail() == null ? "" : name.detail());
-            return new Done(result(ref, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), name.detail(),
+            return new Done(result(ref, names, null, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, name.skip(), name.detail(),
                     keyOffset));
         }
         RedisKey targetKey = name.target();
         if (src.value() == null && !src.big() && config.copy() == CopyMode.STRUCT) {
-            return new Done(result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
+            return new Done(result(ref, names, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.ERROR, null,
                     "type " + src.type().wire() + " cannot be copied with --copy " + config.copy().wire() + " yet", keyOffset));
         }
         if (config.maxValueBytes() > 0 && srcSide.size() > config.maxValueBytes()) {
-            return new Done(result(ref, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE, null,
-                    keyOffset));
+            return new Done(result(ref, names, targetKey, srcSide, Side.ABSENT, src.readAtMs(), Status.SKIPPED, SkipReason.TOO_LARGE,
+                    null, keyOffset));
         }
         if (config.mode() == Mode.DRY_RUN) {
-            return new Predict(targetKey, src, srcSide);
+            return new Predict(targetKey, src, srcSide, names);
         }
         long ttl = src.ttlLeftAt(System.currentTimeMillis());
         if (src.ttlMs() > 0 && ttl <= 0) {
             // It expired at the source while we were copying: there is nothing left to copy.
-            return new Done(result(ref, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null, null,
-                    keyOffset));
+            return new Done(result(ref, names, targetKey, Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.SOURCE_MISSING, null,
+                    null, keyOffset));
         }
-        return new Copy(targetKey, src, srcSide, payload, ttl);
+        return new Copy(targetKey, src, srcSide, payload, ttl, names);
     }
 
     private KeyResult noRule(KeyRef ref, String keyOffset) {
-        return result(ref, null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
+        return result(ref, Map.of(), null, Side.ABSENT, Side.ABSENT, 0, Status.SKIPPED, SkipReason.NO_RULE, null, keyOffset);
     }
 
     /** What execute would do with a target as it is now: the dry run's answer. */
@@ -375,7 +382,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
      * changes it between our look and our write, we look again; a target that keeps changing
      * is left to the application.
      */
-    private KeyResult write(KeyRef ref, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
+    private KeyResult write(KeyRef ref, Map<String, String> names, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
                             long ttl) {
         boolean mayReplace = config.onConflict() == ConflictPolicy.REPLACE_IF_DIFFERENT;
         Side now = Side.ABSENT;
@@ -390,7 +397,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 if (current.payload() == null) {
                     // A big target has no DUMP payload we could keep on the backup topic, and what
                     // cannot be rolled back is not replaced.
-                    return result(ref, targetKey, srcSide, now, src.readAtMs(), Status.CONFLICT_SKIPPED, null,
+                    return result(ref, names, targetKey, srcSide, now, src.readAtMs(), Status.CONFLICT_SKIPPED, null,
                             "the target is too big to back up before replacing it", keyOffset);
                 }
                 backup.keep(new BackupRecord(ref.run(), config.actor(), ref.key(), targetKey, now.type(), current.payload(),
@@ -412,16 +419,20 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 Status status = srcSide.sameContentAs(back) ? Status.COPIED : Status.COPY_MISMATCH;
                 LOG.debug("{} {} -> {} ({} bytes{})", status.wire(), ref.key(), targetKey, srcSide.size(),
                         expected == NOTHING ? "" : ", replaced");
-                return result(ref, targetKey, srcSide, back, src.readAtMs(), status, null, null, keyOffset);
+                return result(ref, names, targetKey, srcSide, back, src.readAtMs(), status, null, null, keyOffset);
             }
         }
         Status status = srcSide.sameContentAs(now) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED;
-        return result(ref, targetKey, srcSide, now, src.readAtMs(), status, null, null, keyOffset);
+        return result(ref, names, targetKey, srcSide, now, src.readAtMs(), status, null, null, keyOffset);
     }
 
-    private KeyResult result(KeyRef ref, RedisKey targetKey, Side src, Side dst, long readAt, Status status,
-                             SkipReason reason, String message, String keyOffset) {
-        return new KeyResult(ref.run(), config.actor(), config.mode(), ref.workspace(), ref.key(), targetKey, src, dst,
-                readAt, status, reason, message, System.currentTimeMillis(), keyOffset);
+    /**
+     * The result of one key. Its workspace is the key's own (its {workspace_id}, captured or
+     * derived), or none: the scan's --workspace only says which keys the run keeps.
+     */
+    private KeyResult result(KeyRef ref, Map<String, String> names, RedisKey targetKey, Side src, Side dst, long readAt,
+                             Status status, SkipReason reason, String message, String keyOffset) {
+        return new KeyResult(ref.run(), config.actor(), config.mode(), names.get(Naming.WORKSPACE), ref.key(), targetKey, src,
+                dst, readAt, status, reason, message, System.currentTimeMillis(), keyOffset, names);
     }
 }

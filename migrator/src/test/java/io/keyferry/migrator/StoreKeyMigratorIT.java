@@ -84,4 +84,30 @@ class StoreKeyMigratorIT {
         assertFalse(r.message().isBlank());
         assertEquals(0L, target.strings().dbsize());
     }
+
+    @Test
+    void aResultCarriesTheKeysNamesAndItsOwnWorkspaceWhateverTheScansScope() {
+        source.strings().hset("ai:jobs:7", java.util.Map.of("workspace_id", "ws-2", "state", "done"));
+        source.strings().hset("ai:jobs:8", java.util.Map.of("workspace_id", "ws-1"));
+        source.strings().set("other", "no rule");
+        MigrateConfig c = new MigrateConfig("r", sourceStore.endpoint(), targetStore.endpoint(), Mode.EXECUTE, "it",
+                Naming.parse(java.util.List.of("ai:jobs:{job_id} -> ai:job:{workspace_id}:{job_id}"),
+                        java.util.List.of("workspace_id=field:workspace_id"), java.util.List.of()),
+                ConflictPolicy.SKIP, CopyMode.STRUCT, 0, 0, 1);
+        StoreKeyMigrator m = new StoreKeyMigrator(c, sourceStore, targetStore, BackupSink.NONE,
+                io.keyferry.core.metrics.Metrics.NONE, new io.keyferry.core.rate.RateLimiter(0));
+        java.util.List<KeyResult> rs = m.migrateAll(java.util.List.of(
+                new KeyRef("r", RedisKey.of("ai:jobs:7"), "ws-1", "s", 0),
+                new KeyRef("r", RedisKey.of("ai:jobs:8"), "ws-1", "s", 1),
+                new KeyRef("r", RedisKey.of("other"), "ws-1", "s", 2)), null);
+
+        assertEquals(Status.SKIPPED, rs.get(0).status(), "another workspace than the scan's");
+        assertEquals("ws-2", rs.get(0).workspace(), "the key's own workspace, not the scan's");
+        assertEquals(java.util.Map.of("job_id", "7", "workspace_id", "ws-2"), rs.get(0).names());
+        assertEquals(Status.COPIED, rs.get(1).status());
+        assertEquals("ws-1", rs.get(1).workspace());
+        assertEquals(java.util.Map.of("job_id", "8", "workspace_id", "ws-1"), rs.get(1).names());
+        assertEquals(null, rs.get(2).workspace(), "no rule, no names, no workspace");
+        assertEquals(java.util.Map.of(), rs.get(2).names());
+    }
 }

@@ -148,6 +148,69 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         return lines;
     }
 
+    /**
+     * One line per subject of the run (per user, per workspace: the values of {@code name}, a name
+     * the run's --rename captures or its --derive names), from each key's latest result and verdict:
+     * {@code by NAME=VALUE keys=N copied=N skipped=N conflicts=N errors=N mismatches=N}, in order of
+     * the value; keys without a value for the name (no rule matched) come as {@code NAME=-}.
+     *
+     * @throws ConfigException naming --by when the run's keys have names and {@code name} is not one of them
+     */
+    public static List<String> bySubject(KafkaClients clients, String run, String name) {
+        Map<RedisKey, KeyResult> latest = new java.util.HashMap<>();
+        Set<String> known = new java.util.TreeSet<>();
+        TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
+            if (run.equals(Json.runOf(rec.value()))) {
+                try {
+                    KeyResult r = Json.decodeResult(rec.value());
+                    known.addAll(r.names().keySet());
+                    latest.merge(r.key(), r, (a, b) -> b.atMs() >= a.atMs() ? b : a);
+                } catch (BadRecordException e) {
+                    // not ours
+                }
+            }
+        }, false, () -> false);
+        if (!known.isEmpty() && !known.contains(name)) {
+            throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s keys have no {" + name + "}; their names are "
+                    + known.stream().map(n -> "{" + n + "}").collect(java.util.stream.Collectors.joining(", ")));
+        }
+        if (known.isEmpty() && !latest.isEmpty()) {
+            throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s --rename captures no name and its "
+                    + "--derive names none: there are no subjects to tell apart");
+        }
+        Map<RedisKey, Verdict> verdicts = new java.util.HashMap<>();
+        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+            for (var a : tally.records()) {
+                KeyResult r = latest.get(a.result().key());
+                if (r != null && a.result().atMs() >= r.atMs()) {
+                    verdicts.put(r.key(), a.verdict());
+                }
+            }
+        }
+        java.util.TreeMap<String, long[]> subjects = new java.util.TreeMap<>();
+        latest.values().forEach(r -> {
+            long[] c = subjects.computeIfAbsent(r.names().getOrDefault(name, "-"), v -> new long[6]);
+            c[0]++;
+            switch (r.status()) {
+                case COPIED -> c[1]++;
+                case SKIPPED -> c[2]++;
+                case CONFLICT_SKIPPED -> c[3]++;
+                case ERROR -> c[4]++;
+                default -> {
+                    // counted among the keys only
+                }
+            }
+            if (r.status() == io.keyferry.core.model.Status.COPY_MISMATCH || verdicts.get(r.key()) == Verdict.MISMATCH) {
+                c[5]++;
+            }
+        });
+        List<String> lines = new java.util.ArrayList<>();
+        subjects.forEach((value, c) -> lines.add(String.format(Locale.ROOT,
+                "by %s=%s keys=%d copied=%d skipped=%d conflicts=%d errors=%d mismatches=%d", name, value, c[0], c[1], c[2], c[3],
+                c[4], c[5])));
+        return lines;
+    }
+
     /** Seconds until every scanned key is processed at the current rate; -1 when unknown. */
     public long etaSeconds() {
         if (complete) {

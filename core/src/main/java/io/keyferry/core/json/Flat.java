@@ -48,6 +48,7 @@ final class Flat {
                     case VALUE_TRUE -> Boolean.TRUE;
                     case VALUE_FALSE -> Boolean.FALSE;
                     case VALUE_NULL -> NULL;
+                    case START_OBJECT -> texts(p);
                     default -> {
                         p.skipChildren();
                         yield CONTAINER;
@@ -62,6 +63,32 @@ final class Flat {
             throw new BadRecordException("not JSON");
         }
         return fields;
+    }
+
+    /** An object of texts (a result's names), or CONTAINER when it holds anything but scalars. */
+    private static Object texts(JsonParser p) throws IOException {
+        Map<String, String> texts = new java.util.TreeMap<>();
+        boolean scalars = true;
+        String name;
+        while ((name = p.nextFieldName()) != null) {
+            JsonToken t = p.nextToken();
+            if (!t.isScalarValue()) {
+                p.skipChildren();
+                scalars = false;
+            } else if (t != JsonToken.VALUE_NULL) {
+                texts.put(name, text(p, t));
+            }
+        }
+        return scalars ? new Texts(java.util.Collections.unmodifiableMap(texts)) : CONTAINER;
+    }
+
+    /** A nested object of texts. */
+    private record Texts(Map<String, String> map) {
+    }
+
+    /** The nested object of texts {@code field}, or empty when missing or not one. */
+    Map<String, String> texts(String field) {
+        return fields.get(field) instanceof Texts t ? t.map() : Map.of();
     }
 
     /**
@@ -162,7 +189,7 @@ final class Flat {
         if (v == null || v == NULL) {
             return null;
         }
-        return v == CONTAINER ? "" : text(v);
+        return v == CONTAINER || v instanceof Texts ? "" : text(v);
     }
 
     long asLong(String field, long otherwise) {

@@ -487,6 +487,14 @@ public final class Json {
         text(g, F.MESSAGE, r.message());
         num(g, F.AT_MS, r.atMs());
         text(g, F.KEY_OFFSET, r.keyOffset());
+        if (!r.names().isEmpty()) {
+            g.writeFieldName(F.NAMES);
+            g.writeStartObject();
+            for (Map.Entry<String, String> e : new java.util.TreeMap<>(r.names()).entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+        }
     }
 
     private static KeyResult result(Flat n) throws BadRecordException {
@@ -501,7 +509,7 @@ public final class Json {
             return new KeyResult(n.req("run"), n.opt("actor"), Mode.of(n.req("mode")), n.opt("workspace"),
                     n.reqKey("key"), target, side(n, SideFields.SOURCE), side(n, SideFields.TARGET), n.asLong("read_at_ms", 0),
                     status, reason == null ? null : SkipReason.of(reason), n.opt("message"),
-                    n.asLong("at_ms", 0), n.opt("key_offset"));
+                    n.asLong("at_ms", 0), n.opt("key_offset"), n.texts("names"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad result record: " + e.getMessage());
         }
@@ -560,6 +568,7 @@ public final class Json {
         static final SerializableString MESSAGE = new SerializedString("message");
         static final SerializableString AT_MS = new SerializedString("at_ms");
         static final SerializableString KEY_OFFSET = new SerializedString("key_offset");
+        static final SerializableString NAMES = new SerializedString("names");
         static final SerializableString VERDICT = new SerializedString("verdict");
         static final SerializableString KIND = new SerializedString("kind");
         static final SerializableString DETAIL = new SerializedString("detail");

@@ -123,23 +123,36 @@ public final class Naming {
         for (String name : derivedNeeded(m)) {
             Optional<byte[]> v = value == null ? Optional.empty() : derived.get(name).from(value);
             if (v.isEmpty() || v.get().length == 0) {
-                return Resolved.skipped(SkipReason.INVALID, "no {" + name + "} in the value (" + derived.get(name) + ")");
+                return Resolved.skipped(SkipReason.INVALID, "no {" + name + "} in the value (" + derived.get(name) + ")", names);
             }
             names.put(name, v.get());
         }
         for (Map.Entry<String, Pattern> r : required.entrySet()) {
             byte[] v = names.get(r.getKey());
             if (v != null && !r.getValue().matcher(new String(v, StandardCharsets.UTF_8)).matches()) {
-                return Resolved.skipped(SkipReason.INVALID, "{" + r.getKey() + "} does not match " + r.getValue().pattern());
+                return Resolved.skipped(SkipReason.INVALID, "{" + r.getKey() + "} does not match " + r.getValue().pattern(), names);
             }
         }
         byte[] ws = names.get(WORKSPACE);
         if (workspace != null && ws != null && !Arrays.equals(ws, workspace.getBytes(StandardCharsets.UTF_8))) {
-            return Resolved.skipped(SkipReason.OTHER_WORKSPACE, null);
+            return Resolved.skipped(SkipReason.OTHER_WORKSPACE, null, names);
         }
         Map<String, byte[]> fromValue = new HashMap<>(names);
         fromValue.keySet().removeAll(m.captures().keySet());
-        return new Resolved(m.target(source, fromValue), null, null);
+        return new Resolved(m.target(source, fromValue), null, null, names);
+    }
+
+    /**
+     * Names as text, for records and reports: UTF-8 values as they are, others escaped as a
+     * key's display is; in name order.
+     */
+    public static Map<String, String> text(Map<String, byte[]> names) {
+        if (names.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        names.forEach((name, value) -> out.put(name, RedisKey.of(value).display()));
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     private Set<String> derivedNeeded(RenameRules.Match m) {
@@ -154,10 +167,13 @@ public final class Naming {
         return needed;
     }
 
-    /** Either a target key, or a skip reason (with a short detail for logs). */
-    public record Resolved(RedisKey target, SkipReason skip, String detail) {
-        static Resolved skipped(SkipReason reason, String detail) {
-            return new Resolved(null, reason, detail);
+    /**
+     * Either a target key, or a skip reason (with a short detail, never a value); with the names
+     * captured and derived as far as resolving got.
+     */
+    public record Resolved(RedisKey target, SkipReason skip, String detail, Map<String, byte[]> names) {
+        static Resolved skipped(SkipReason reason, String detail, Map<String, byte[]> names) {
+            return new Resolved(null, reason, detail, names);
         }
 
         public boolean skipped() {

@@ -123,6 +123,27 @@ class JsonTest {
     }
 
     @Test
+    void aResultsNamesRoundTripAndANamesFieldThatIsNotAnObjectOfTextsReadsAsNone() throws Exception {
+        KeyResult plain = copied(RedisKey.of("ai:jobs:7"), RedisKey.of("ai:job:ws-1:7"));
+        KeyResult r = new KeyResult(plain.run(), plain.actor(), plain.mode(), "ws-1", plain.key(), plain.targetKey(),
+                plain.source(), plain.target(), plain.readAtMs(), plain.status(), null, null, plain.atMs(), plain.keyOffset(),
+                Map.of("job_id", "7", "workspace_id", "ws-1"));
+        assertEquals(r, Json.decodeResult(Json.encode(r)));
+        assertEquals("{\"job_id\":\"7\",\"workspace_id\":\"ws-1\"}", MAPPER.readTree(Json.encode(r)).get("names").toString());
+        AuditRecord a = new AuditRecord(r, Verdict.MATCH, null, null, 5, "t/0@1");
+        assertEquals(r.names(), Json.decodeAudit(Json.encode(a)).result().names());
+        assertEquals(Map.of(), Json.decodeResult(Json.encode(plain)).names());
+        assertFalse(new String(Json.encode(plain), StandardCharsets.UTF_8).contains("names"), "no names, no field");
+
+        String head = "{\"v\":1,\"record\":\"result\",\"run\":\"r\",\"mode\":\"execute\",\"key\":\"k\",\"status\":\"would_copy\"";
+        assertEquals(Map.of(), Json.decodeResult(b(head + ",\"names\":\"id=1\"}")).names());
+        assertEquals(Map.of(), Json.decodeResult(b(head + ",\"names\":{\"id\":{\"x\":1}}}")).names());
+        assertEquals(Map.of("id", "1", "n", "2"), Json.decodeResult(b(head + ",\"names\":{\"id\":\"1\",\"n\":2,\"z\":null}}")).names());
+        assertEquals("would_copy", Json.decodeResult(b(head + ",\"names\":{\"id\":[1,{\"a\":2}]},\"actor\":\"x\"}")).status().wire());
+        assertEquals("x", Json.decodeResult(b(head + ",\"names\":{\"id\":[1,{\"a\":2}]},\"actor\":\"x\"}")).actor());
+    }
+
+    @Test
     void resultsAndVerdictsRoundTripWhateverTheCharactersOfTheirTexts() throws Exception {
         java.util.Random random = new java.util.Random(42);
         String alphabet = "aZ09 \"\\/\b\f\n\r\t\u0000\u0001\u001f\u007f\u0080é\u07ff\u0800ключ\uffff\u2028😀\ud800";
