@@ -1,6 +1,9 @@
 package io.keyferry.cli;
 
+import io.keyferry.testsupport.Await;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,11 +18,8 @@ class HeapWatchTest {
             assertEquals(-1, watch.mostAfterFullCollection(), "nothing collected yet");
             kept = new byte[64 * MB];
             System.gc(); // a full collection with the JVM's default settings, whichever the collector
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while (watch.fullCollections() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20); // the collector's notification comes on its own thread
-            }
-            assertTrue(watch.fullCollections() >= 1, "the full collection was seen");
+            // the collector's notification comes on its own thread
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> watch.fullCollections() >= 1), "the full collection was seen");
             long after = watch.mostAfterFullCollection();
             assertTrue(after >= 64L * MB, "the 64 MB array stayed in use: " + after);
             assertTrue(after <= Runtime.getRuntime().maxMemory(), after + " within the heap");
@@ -32,8 +32,11 @@ class HeapWatchTest {
     void aClosedWatchNoLongerCounts() throws InterruptedException {
         HeapWatch watch = new HeapWatch();
         watch.close();
-        System.gc();
-        Thread.sleep(500);
+        try (HeapWatch witness = new HeapWatch()) {
+            System.gc();
+            // once an open watch has seen the collection, a closed one would have seen it too
+            assertTrue(Await.until(Duration.ofSeconds(10), () -> witness.fullCollections() >= 1), "the witness saw it");
+        }
         assertEquals(0, watch.fullCollections());
     }
 }

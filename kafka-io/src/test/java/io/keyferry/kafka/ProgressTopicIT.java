@@ -76,8 +76,9 @@ class ProgressTopicIT {
 
                 var seen = java.util.concurrent.CompletableFuture.supplyAsync(() -> follower.now().scanners());
                 var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> topic.scanners("r1"));
-                Thread.sleep(1_500);
-                assertFalse(seen.isDone(), "a follower answered while a transaction below the end was open");
+                org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.TimeoutException.class,
+                        () -> seen.get(1_500, java.util.concurrent.TimeUnit.MILLISECONDS),
+                        "a follower answered while a transaction below the end was open");
                 assertFalse(read.isDone(), "a reader answered while a transaction below the end was open");
                 tx.commitTransaction();
                 assertEquals(java.util.Set.of("a", "requeue"), seen.get(60, java.util.concurrent.TimeUnit.SECONDS).keySet());

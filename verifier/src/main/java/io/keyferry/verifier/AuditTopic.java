@@ -83,6 +83,7 @@ public final class AuditTopic {
         private final Thread thread;
         private volatile boolean finishing;
         private volatile boolean aborted;
+        private final java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
         private volatile Throwable failure;
         private boolean handedOut;
 
@@ -100,8 +101,10 @@ public final class AuditTopic {
                         Thread.sleep(1000);
                         from = from(run);
                     }
-                    TopicReader.readUntilFinished(clients, Topics.AUDIT, from, r -> add(tally, skipped, r),
-                            () -> finishing, () -> aborted);
+                    TopicReader.readUntilFinished(clients, Topics.AUDIT, from, r -> {
+                        add(tally, skipped, r);
+                        read.incrementAndGet();
+                    }, () -> finishing, () -> aborted);
                     skipped.log();
                 } catch (Throwable t) {
                     failure = t;
@@ -109,6 +112,11 @@ public final class AuditTopic {
             }, "keyferry-tally-" + run);
             thread.setDaemon(true);
             thread.start();
+        }
+
+        /** How many records of the trail (the run's and others' since its start) it has read so far. */
+        public long read() {
+            return read.get();
         }
 
         /**

@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AuditTopicIT {
     @TempDir
@@ -72,7 +73,8 @@ class AuditTopicIT {
                 send(producer, clients, verdict("r2", "a", 3_000, Verdict.MISMATCH));
                 send(producer, clients, verdict("r1", "b", 3_100, Verdict.MISMATCH));
                 try (AuditTopic.Following following = audit.follow("r1", false)) {
-                    Thread.sleep(1500); // let it read what is there and wait for more
+                    // it has read what is there (from the run's start: a, r2's a, b) and waits for more
+                    assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(30), () -> following.read() >= 3));
                     send(producer, clients, verdict("r1", "c", 3_200, Verdict.MATCH));
                     send(producer, clients, verdict("r1", "b", 3_300, Verdict.MATCH)); // b verified again: its latest counts
                     try (RunTally followed = following.finish(); RunTally read = audit.tally("r1", false)) {
@@ -122,8 +124,8 @@ class AuditTopicIT {
                         throw new IllegalStateException(e);
                     }
                 });
-                Thread.sleep(1_500);
-                org.junit.jupiter.api.Assertions.assertFalse(finished.isDone(),
+                org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.TimeoutException.class,
+                        () -> finished.get(1_500, java.util.concurrent.TimeUnit.MILLISECONDS),
                         "finish() returned while a transaction below the end was still open");
                 tx.commitTransaction();
                 try (RunTally tally = finished.get(60, java.util.concurrent.TimeUnit.SECONDS)) {
