@@ -96,23 +96,23 @@ public final class Options {
         @Option(names = "--stacktrace", description = "Print the full stack trace of a failure. Env: KEYFERRY_STACKTRACE.")
         boolean stacktrace;
 
-        LogLayout.Format logFormat = LogLayout.Format.TEXT;
+        LogFormat.Format logFormat = LogFormat.Format.TEXT;
 
         // A setter, so the format is in force before the command starts logging.
         @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text", converter = LogFormatConverter.class,
                 description = "Log lines on stderr: text, or json (one object a line: timestamp, level, logger, thread, "
-                        + "message, exception). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_LOG_FORMAT.")
-        void logFormat(LogLayout.Format format) {
+                        + "message, exception with its stack trace). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_LOG_FORMAT.")
+        void logFormat(LogFormat.Format format) {
             logFormat = format;
-            LogLayout.use(format);
+            LogFormat.use(format);
         }
     }
 
-    static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogLayout.Format> {
+    static final class LogFormatConverter implements picocli.CommandLine.ITypeConverter<LogFormat.Format> {
         @Override
-        public LogLayout.Format convert(String value) {
+        public LogFormat.Format convert(String value) {
             try {
-                return LogLayout.Format.of(value);
+                return LogFormat.Format.of(value);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not text or json");
             }

@@ -125,9 +125,7 @@ final class Progress implements AutoCloseable {
     }
 
     private void printLine() {
-        err.print(LogLayout.line("keyferry.progress", line(total(), done.getAsLong(),
-                (System.nanoTime() - startNanos) / 1e9)));
-        err.flush();
+        LogFormat.line(err, line(total(), done.getAsLong(), (System.nanoTime() - startNanos) / 1e9));
     }
 
     /** The plain line; the rate is over this process's life, so a pause does not show as zero at once. */
