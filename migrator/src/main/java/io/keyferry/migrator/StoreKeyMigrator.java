@@ -46,6 +46,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
     private final BackupSink backup;
     private final Metrics metrics;
     private final io.keyferry.core.rate.RateLimiter rate;
+    private final io.keyferry.core.rate.Retry retry;
 
     /**
      * @param rate paces the keys this replica migrates; the Streams app's {@link Pacer} sets it to
@@ -59,6 +60,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
         this.source = source;
         this.target = target;
         this.rate = rate;
+        // --max-retries tries that may fail for a passing reason, then one whose failure is the key's error
+        this.retry = config.maxRetries() == 0 ? null : io.keyferry.core.rate.Retry.upTo(config.maxRetries())
+                .onlyIf(Transient::is).waiting(FIRST_BACKOFF_MS, io.keyferry.core.rate.Backoff.MAX_MS);
     }
 
     @Override
@@ -210,21 +214,19 @@ public final class StoreKeyMigrator implements KeyMigrator {
     }
 
     private KeyResult migrateWithRetries(KeyRef ref, String keyOffset) {
-        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff(FIRST_BACKOFF_MS, io.keyferry.core.rate.Backoff.MAX_MS);
-        for (int attempt = 0; ; attempt++) {
-            KeyResult r = attempt(ref, keyOffset, attempt < config.maxRetries());
-            if (r != null) {
-                return r;
-            }
-            // keys appear in logs only at DEBUG: they can be personal data
-            LOG.info("transient Redis failure{}, retry {} of {} in {} ms", LOG.isDebugEnabled() ? " on key " + ref.key() : "",
-                    attempt + 1, config.maxRetries(), backoff.nextMs());
-            try {
-                backoff.pause();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return attempt(ref, keyOffset, false);
-            }
+        if (retry == null) {
+            return attempt(ref, keyOffset, false);
+        }
+        try {
+            return retry.call(() -> attempt(ref, keyOffset, true), (attempt, e, ms) ->
+                    // keys appear in logs only at DEBUG: they can be personal data
+                    LOG.info("transient Redis failure{}, retry {} of {} in {} ms",
+                            LOG.isDebugEnabled() ? " on key " + ref.key() : "", attempt, config.maxRetries(), ms));
+        } catch (RuntimeException e) {
+            return attempt(ref, keyOffset, false); // the retries are spent: this try's failure is the key's error
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return attempt(ref, keyOffset, false);
         }
     }
 
@@ -232,7 +234,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
      * One try at a key. Every step is safe to repeat: a create that went through before the
      * connection broke shows up on the next try as a target that already matches.
      *
-     * @return null when a transient failure should be retried (only if {@code mayRetry})
+     * @throws RuntimeException a transient failure, to be tried again (only if {@code mayRetry})
      */
     private KeyResult attempt(KeyRef ref, String keyOffset, boolean mayRetry) {
         RedisKey key = ref.key();
@@ -264,7 +266,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
             return write(ref, c.names(), keyOffset, c.targetKey(), src, c.srcSide(), payload, c.ttlMs());
         } catch (RuntimeException e) {
             if (mayRetry && Transient.is(e)) {
-                return null;
+                throw e;
             }
             String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
             LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);

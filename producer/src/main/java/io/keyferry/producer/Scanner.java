@@ -206,27 +206,20 @@ public final class Scanner {
         int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
         String match = config.matches().isEmpty() ? null : config.matches().get(m);
         KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
-        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff();
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return source.scan(node, cursor, match, type, config.batch());
-            } catch (RuntimeException e) {
-                // A source that restarts or drops connections for a while: the same cursor again,
-                // for about half a minute, before the scan gives up; other failures at once.
-                if (attempt >= SCAN_ATTEMPTS || !io.keyferry.redis.Transient.is(e)) {
-                    throw e;
-                }
-                LOG.warn("cannot scan the source yet ({}); retry {} of {} in {} ms",
-                        io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(e.getMessage())), attempt, SCAN_ATTEMPTS - 1, backoff.nextMs());
-                try {
-                    backoff.pause();
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
+        // A source that restarts or drops connections for a while: the same cursor again, for
+        // about half a minute, before the scan gives up; other failures at once.
+        try {
+            return SCAN_RETRY.call(() -> source.scan(node, cursor, match, type, config.batch()), (attempt, e, ms) ->
+                    LOG.warn("cannot scan the source yet ({}); retry {} of {} in {} ms",
+                            io.keyferry.core.config.RedisEndpoint.redact(String.valueOf(e.getMessage())), attempt,
+                            SCAN_ATTEMPTS - 1, ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.keyferry.redis.RedisUnavailableException("interrupted while waiting to scan the source again", e);
         }
     }
 
     private static final int SCAN_ATTEMPTS = 10;
+    private static final io.keyferry.core.rate.Retry SCAN_RETRY = io.keyferry.core.rate.Retry.upTo(SCAN_ATTEMPTS)
+            .onlyIf(io.keyferry.redis.Transient::is);
 }

@@ -25,7 +25,7 @@ public final class Transient {
             String m = t.getMessage();
             if (m != null && (m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("TRYAGAIN")
                     || m.startsWith("MASTERDOWN") || m.startsWith("CLUSTERDOWN") || m.contains("Connection reset")
-                    || m.contains("Currently not connected"))) {
+                    || m.contains("Currently not connected") || m.contains("Connection disconnected"))) {
                 return true;
             }
         }

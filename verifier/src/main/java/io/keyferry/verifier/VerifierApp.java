@@ -416,23 +416,19 @@ public final class VerifierApp implements AutoCloseable {
         if (!Judge.needsLook(r)) {
             return judge.judge(r, Side.ABSENT, Side.ABSENT, System.currentTimeMillis(), offset);
         }
-        io.keyferry.core.rate.Backoff backoff = new io.keyferry.core.rate.Backoff();
-        while (true) {
-            try {
+        try {
+            return io.keyferry.core.rate.Retry.forever().until(stop).call(() -> {
                 // Both looks first, hashes after: a big key takes seconds to hash, and the TTLs
                 // must be compared as of the moment they were read.
                 Snapshot tNow = target.read(r.targetKey());
                 Snapshot sNow = source.read(r.key());
                 return judge(r, tNow, sNow, offset);
-            } catch (RuntimeException e) {
-                // keys appear in logs only at DEBUG: they can be personal data
-                LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
-                        RedisEndpoint.redact(e.getMessage()), backoff.nextMs());
-                if (stop.getAsBoolean()) {
-                    return null;
-                }
-                backoff.pause();
-            }
+            }, (attempt, e, ms) ->
+                    // keys appear in logs only at DEBUG: they can be personal data
+                    LOG.warn("cannot verify {} yet ({}); retrying in {} ms", LOG.isDebugEnabled() ? r.key() : "a key",
+                            RedisEndpoint.redact(e.getMessage()), ms));
+        } catch (io.keyferry.core.rate.Retry.Stopped e) {
+            return null;
         }
     }
 
