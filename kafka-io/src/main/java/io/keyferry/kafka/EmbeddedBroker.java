@@ -229,6 +229,15 @@ public final class EmbeddedBroker implements AutoCloseable {
         Set<String> known = KafkaConfig.configDef().names();
         putIfKnown(p, known, "share.coordinator.state.topic.replication.factor", "1");
         putIfKnown(p, known, "share.coordinator.state.topic.min.isr", "1");
+        // Transactions v2: a transactional producer's first batch to a partition in a new transaction
+        // has the broker add the partition to it, and while the coordinator still finishes the
+        // producer's previous transaction it answers CONCURRENT_TRANSACTIONS. The broker retries that
+        // for only 100 ms by default, then fails the batch; the producer's later batches to that
+        // partition, already sent, are refused as out of order (an ERROR each in the broker's log)
+        // until it sends them again, in order. Nothing is lost, but a run's first transactions on a
+        // busy machine took up to 0.8 s to finish: wait up to 5 s instead (capped by the broker at
+        // request.timeout.ms). See docs/reliability.md.
+        p.put("add.partitions.to.txn.retry.backoff.max.ms", "5000");
         // Nobody else will join the group; don't wait 3 s for them.
         p.put("group.initial.rebalance.delay.ms", "0");
         // Topics are created explicitly with keyferry's settings; a typo must not create a stray topic.

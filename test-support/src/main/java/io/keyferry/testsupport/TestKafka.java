@@ -55,6 +55,9 @@ public final class TestKafka implements AutoCloseable {
                     .setConfigProp("offsets.topic.num.partitions", "1")
                     .setConfigProp("transaction.state.log.num.partitions", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    // as the embedded broker: wait for a producer's previous transaction to finish
+                    // instead of failing its next batch (see EmbeddedBroker)
+                    .setConfigProp("add.partitions.to.txn.retry.backoff.max.ms", "5000")
                     // Same as the embedded production broker: tests must create the topics they use.
                     .setConfigProp("auto.create.topics.enable", "false")
                     .build();
