@@ -28,14 +28,48 @@ import org.apache.kafka.server.common.MetadataVersion;
  */
 public final class TestKafka implements AutoCloseable {
 
+    /** The system property that asks for a broker in a container: {@code -Dkeyferry.it.kafka=container}. */
+    public static final String MODE = "keyferry.it.kafka";
+    /** The image keyferry builds against (its Kafka version). */
+    static final String IMAGE = "apache/kafka:4.3.1";
+
     private final KafkaClusterTestKit cluster;
+    private final org.testcontainers.kafka.KafkaContainer container;
     private boolean closed;
 
-    private TestKafka(KafkaClusterTestKit cluster) {
+    private TestKafka(KafkaClusterTestKit cluster, org.testcontainers.kafka.KafkaContainer container) {
         this.cluster = cluster;
+        this.container = container;
     }
 
+    /**
+     * A broker for one test class: in a container when {@value #MODE} is {@code container} and
+     * Docker is reachable, in this JVM (KRaft) otherwise. Both are configured alike: one node,
+     * replication factor 1, no automatic topic creation, no initial rebalance delay.
+     */
     public static TestKafka start() {
+        if ("container".equals(System.getProperty(MODE))) {
+            if (org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
+                return inContainer();
+            }
+            System.err.println("TestKafka: -D" + MODE + "=container, but no Docker is reachable: using the in-process broker");
+        }
+        return inProcess();
+    }
+
+    private static TestKafka inContainer() {
+        org.testcontainers.kafka.KafkaContainer c = new org.testcontainers.kafka.KafkaContainer(IMAGE)
+                .withEnv("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false")
+                .withEnv("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0")
+                .withEnv("KAFKA_ADD_PARTITIONS_TO_TXN_RETRY_BACKOFF_MAX_MS", "5000")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1")
+                .withEnv("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1")
+                .withEnv("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1");
+        c.start();
+        return new TestKafka(null, c);
+    }
+
+    private static TestKafka inProcess() {
         KafkaClusterTestKit cluster = null;
         try {
             TestKitNodes nodes = new TestKitNodes.Builder()
@@ -64,7 +98,7 @@ public final class TestKafka implements AutoCloseable {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new TestKafka(cluster);
+            return new TestKafka(cluster, null);
         } catch (Exception e) {
             if (cluster != null) {
                 try {
@@ -99,7 +133,7 @@ public final class TestKafka implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return container != null ? container.getBootstrapServers() : cluster.bootstrapServers();
     }
 
     /** A new Admin client for this broker; the caller closes it. */
@@ -126,6 +160,10 @@ public final class TestKafka implements AutoCloseable {
             return;
         }
         closed = true;
+        if (container != null) {
+            container.stop();
+            return;
+        }
         try {
             cluster.close();
         } catch (InterruptedException e) {
