@@ -249,7 +249,7 @@ final class Chunks {
             if (reply.isEmpty()) {
                 return;
             }
-            List<KeyValue.StreamEntry> entries = RedisStore.entries(reply);
+            List<KeyValue.StreamEntry> entries = Replies.entries(reply);
             each.accept(entries);
             from = nextId(new String(entries.get(entries.size() - 1).id(), StandardCharsets.US_ASCII));
         }

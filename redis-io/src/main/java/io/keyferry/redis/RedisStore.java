@@ -188,7 +188,7 @@ public final class RedisStore implements AutoCloseable {
      */
     public Snapshot read(RedisKey key) {
         List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(NO_DUMP));
-        return snapshot(reply, 2, System.currentTimeMillis());
+        return Replies.snapshot(reply, 2, System.currentTimeMillis());
     }
 
     /** Size and canonical hash of {@code key} as it is now, a big key read in windows. */
@@ -281,14 +281,7 @@ public final class RedisStore implements AutoCloseable {
      */
     public DumpSnapshot readDump(RedisKey key) {
         List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
-        return dumpSnapshot(reply, System.currentTimeMillis());
-    }
-
-    private static DumpSnapshot dumpSnapshot(List<Object> reply, long at) {
-        if (reply.size() < 3 || reply.get(2) instanceof Long) {
-            return new DumpSnapshot(snapshot(reply, 2, at), null);
-        }
-        return new DumpSnapshot(snapshot(reply, 3, at), (byte[]) reply.get(2));
+        return Replies.dumpSnapshot(reply, System.currentTimeMillis());
     }
 
     /**
@@ -400,12 +393,12 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #read(RedisKey)}, sent without waiting. */
     public CompletableFuture<Snapshot> readAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> snapshot(reply, 2, System.currentTimeMillis()));
+        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> Replies.snapshot(reply, 2, System.currentTimeMillis()));
     }
 
     /** {@link #readDump(RedisKey)}, sent without waiting. */
     public CompletableFuture<DumpSnapshot> readDumpAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()));
+        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()));
     }
 
     /**
@@ -418,7 +411,7 @@ public final class RedisStore implements AutoCloseable {
      * @return one future per key, in order; null where the key is null
      */
     public List<CompletableFuture<Snapshot>> readAllAsync(List<RedisKey> keys) {
-        return readAll(keys, NO_DUMP, reply -> snapshot(reply, 2, System.currentTimeMillis()));
+        return readAll(keys, NO_DUMP, reply -> Replies.snapshot(reply, 2, System.currentTimeMillis()));
     }
 
     /**
@@ -427,28 +420,16 @@ public final class RedisStore implements AutoCloseable {
      * ({@link DumpPayload}); a key whose payload this cannot read is read again whole, on its own.
      */
     public List<CompletableFuture<DumpSnapshot>> readDumpAllAsync(List<RedisKey> keys) {
-        List<CompletableFuture<DumpSnapshot>> out = readAll(keys, DUMP_ONLY, reply -> fromPayload(reply, System.currentTimeMillis()));
+        List<CompletableFuture<DumpSnapshot>> out = readAll(keys, DUMP_ONLY, reply -> Replies.fromPayload(reply, System.currentTimeMillis()));
         for (int i = 0; i < out.size(); i++) {
             if (out.get(i) != null) {
                 byte[] key = keys.get(i).unsafeBytes();
                 // on the connection that flushes itself: this runs on an I/O thread, after the page's flush
                 out.set(i, out.get(i).thenCompose(d -> d != null ? CompletableFuture.completedFuture(d)
-                        : evalNowAsync(READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()))));
+                        : evalNowAsync(READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()))));
             }
         }
         return out;
-    }
-
-    /** A 'dump-only' reply as a snapshot with the value read from the payload; null if it cannot be. */
-    private static DumpSnapshot fromPayload(List<Object> reply, long at) {
-        DumpSnapshot d = dumpSnapshot(reply, at);
-        Snapshot s = d.snapshot();
-        if (d.payload() == null || s.value() != null || s.big()) {
-            return d; // absent, big, or a value sent anyway (a stream's)
-        }
-        KeyValue v = DumpPayload.value(d.payload());
-        return v == null || v.type() != s.type() ? null
-                : new DumpSnapshot(new Snapshot(s.type(), v, s.ttlMs(), s.readAtMs()), d.payload());
     }
 
     @SuppressWarnings("unchecked")
@@ -508,7 +489,7 @@ public final class RedisStore implements AutoCloseable {
             if (done instanceof List<?> created) {
                 return Written.created((Long) created.get(1));
             }
-            throw new RedisCommandExecutionException(text(done));
+            throw new RedisCommandExecutionException(Replies.text(done));
         });
     }
 
@@ -527,10 +508,10 @@ public final class RedisStore implements AutoCloseable {
                     args.add(payloads.get(i));
                 }, done -> {
                     if (!(done instanceof List<?> reply)) {
-                        throw new RedisCommandExecutionException(text(done));
+                        throw new RedisCommandExecutionException(Replies.text(done));
                     }
                     if ((Long) reply.get(0) == 0L) {
-                        return new Written(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
+                        return new Written(false, Replies.snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
                     }
                     return Written.created((Long) reply.get(1));
                 });
@@ -901,23 +882,6 @@ public final class RedisStore implements AutoCloseable {
         return bytes(Long.toString(clock.expiryAt(ttlMs)));
     }
 
-    /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */
-    private static Snapshot snapshot(List<Object> reply, int valueAt, long at) {
-        String type = text(reply.get(0));
-        if ("none".equals(type)) {
-            return Snapshot.absent(at);
-        }
-        KeyType t = Canonical.typeOf(type);
-        long ttl = (Long) reply.get(1);
-        if (reply.size() == 3 && reply.get(2) instanceof Long) {
-            return new Snapshot(t, null, ttl, at, true); // big: {type, ttl, length}
-        }
-        if (reply.size() <= valueAt) {
-            return new Snapshot(t, null, ttl, at);
-        }
-        return new Snapshot(t, value(t, reply.get(valueAt)), ttl, at);
-    }
-
     private List<Object> eval(Script script, byte[] key, byte[]... args) {
         try {
             return redis.evalsha(script.sha, ScriptOutputType.MULTI, new byte[][] {key}, args);
@@ -936,95 +900,6 @@ public final class RedisStore implements AutoCloseable {
         } catch (RedisNoScriptException e) {
             return redis.eval(script.body, ScriptOutputType.INTEGER, keys, args);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static KeyValue value(KeyType type, Object raw) {
-        switch (type) {
-            case STRING:
-                return new KeyValue.StringValue((byte[]) raw);
-            case HASH: {
-                List<?> l = list(raw);
-                List<KeyValue.Field> fields = new ArrayList<>(l.size() / 2);
-                for (int i = 0; i + 1 < l.size(); i += 2) {
-                    fields.add(new KeyValue.Field((byte[]) l.get(i), (byte[]) l.get(i + 1)));
-                }
-                return new KeyValue.HashValue(fields);
-            }
-            case LIST:
-                return new KeyValue.ListValue(elements(raw));
-            case SET:
-                return new KeyValue.SetValue(elements(raw));
-            case ZSET: {
-                List<?> l = list(raw);
-                List<KeyValue.Scored> members = new ArrayList<>(l.size() / 2);
-                for (int i = 0; i + 1 < l.size(); i += 2) {
-                    members.add(new KeyValue.Scored((byte[]) l.get(i), parseScore(text(l.get(i + 1)))));
-                }
-                return new KeyValue.ZSetValue(members);
-            }
-            case STREAM:
-                return stream((List<Object>) raw);
-            default:
-                return null;
-        }
-    }
-
-    /** {entries as XRANGE gives them, last-generated-id, flat {group name, last-delivered-id, ...}}. */
-    @SuppressWarnings("unchecked")
-    private static KeyValue.StreamValue stream(List<Object> raw) {
-        List<KeyValue.StreamEntry> entries = entries((List<Object>) raw.get(0));
-        List<Object> rawGroups = (List<Object>) raw.get(2);
-        List<KeyValue.StreamGroup> groups = new ArrayList<>(rawGroups.size() / 2);
-        for (int i = 0; i + 1 < rawGroups.size(); i += 2) {
-            groups.add(new KeyValue.StreamGroup((byte[]) rawGroups.get(i), (byte[]) rawGroups.get(i + 1)));
-        }
-        return new KeyValue.StreamValue(entries, (byte[]) raw.get(1), groups);
-    }
-
-    /** Stream entries as XRANGE replies them, exactly: field order and repeated field names kept. */
-    @SuppressWarnings("unchecked")
-    static List<KeyValue.StreamEntry> entries(List<Object> xrange) {
-        List<KeyValue.StreamEntry> entries = new ArrayList<>(xrange.size());
-        for (Object o : xrange) {
-            List<Object> e = (List<Object>) o;
-            List<Object> kv = (List<Object>) e.get(1);
-            List<KeyValue.Field> fields = new ArrayList<>(kv.size() / 2);
-            for (int i = 0; i + 1 < kv.size(); i += 2) {
-                fields.add(new KeyValue.Field((byte[]) kv.get(i), (byte[]) kv.get(i + 1)));
-            }
-            entries.add(new KeyValue.StreamEntry((byte[]) e.get(0), fields));
-        }
-        return entries;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<byte[]> elements(Object raw) {
-        if (raw instanceof byte[] packed) {
-            return Packed.elements(packed);
-        }
-        List<Object> l = (List<Object>) raw;
-        List<byte[]> out = new ArrayList<>(l.size());
-        l.forEach(o -> out.add((byte[]) o));
-        return out;
-    }
-
-    /** A collection's elements as read.lua replies them: packed (a string) or one reply each. */
-    @SuppressWarnings("unchecked")
-    private static List<?> list(Object raw) {
-        return raw instanceof byte[] packed ? Packed.elements(packed) : (List<Object>) raw;
-    }
-
-    static double parseScore(String s) {
-        return switch (s) {
-            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
-            case "-inf" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(s);
-        };
-    }
-
-    private static String text(Object o) {
-        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
     }
 
     private static byte[] bytes(String s) {
