@@ -8,30 +8,14 @@ import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
 import io.lettuce.core.KeyScanArgs;
 import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.ByteArrayCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -46,20 +30,9 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class RedisStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
-    private static final Script READ = Script.load("snapshot.lua", "read.lua");
-    private static final Script WRITE = Script.load("write.lua");
-    private static final Script RESTORE = Script.load("snapshot.lua", "restore.lua");
-    private static final Script DELETE = Script.load("delete.lua");
-    private static final Script STREAM_META = Script.load("snapshot.lua", "stream-meta.lua");
-    private static final Script STREAM_FINISH = Script.load("stream-finish.lua");
-    private static final Script PROMOTE = Script.load("promote.lua");
-    private static final byte[] ABSENT = new byte[0];
     private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] NO_DUMP = new byte[0];
     private static final byte[] DUMP_ONLY = "dump-only".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
-    /** Keys per batched call, at most: one script call holds the server while it runs. */
-    static final int BATCH = 100;
     /** Value parts after which a batched create takes no more keys (a single bigger key still goes, alone). */
     static final int BATCH_ARGS = 20_000;
 
@@ -75,53 +48,33 @@ public final class RedisStore implements AutoCloseable {
     private static final List<String> DUMP_COMMANDS = List.of("dump", "restore");
 
     private final RedisEndpoint endpoint;
-    private final AbstractRedisClient client;
-    private final StatefulConnection<byte[], byte[]> connection;
-    /** Routes every keyed command (scripts included, by their first key) to the key's node on a cluster. */
-    private final RedisClusterCommands<byte[], byte[]> redis;
-    /** Only on a cluster: for what goes to one node by name (SCAN). */
-    private final StatefulRedisClusterConnection<byte[], byte[]> cluster;
-    /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
-    private final RedisClusterAsyncCommands<byte[], byte[]> async;
-    /**
-     * Connections for pages of commands, one per thread that sends pages ({@link Pipes}): each sends nothing
-     * until {@link #flush()}, so a page of a hundred keys leaves in one write instead of a hundred
-     * (each a hand-over to the connection's I/O thread and a system call, here and in Redis).
-     * Not shared: a connection that waits for a flush is state that every thread queuing on it
-     * changes, and Lettuce's advice for it is one connection per thread.
-     */
-    private final Pipes pipes;
+    private final RedisConnections connections;
+    private final Scripts scripts;
     private final Chunking chunking;
     private final Chunks chunks;
     /** For the absolute expiries the create and restore scripts set. */
     private final ServerClock clock;
 
-    private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
-                       RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
-                       StatefulRedisClusterConnection<byte[], byte[]> cluster, Pipes pipes, Chunking chunking) {
+    private RedisStore(RedisEndpoint endpoint, RedisConnections connections, Chunking chunking) {
         this.endpoint = endpoint;
-        this.pipes = pipes;
-        this.client = client;
-        this.connection = connection;
-        this.redis = redis;
-        this.cluster = cluster;
-        this.async = async;
+        this.connections = connections;
+        this.scripts = new Scripts(connections);
         this.chunking = chunking;
-        this.clock = new ServerClock(redis::time, System::currentTimeMillis);
-        this.chunks = new Chunks(redis, async, chunking, new Chunks.Scripts() {
+        this.clock = new ServerClock(connections.sync()::time, System::currentTimeMillis);
+        this.chunks = new Chunks(connections.sync(), connections.async(), chunking, new Chunks.Scripts() {
             @Override
             public List<Object> streamMeta(byte[] key) {
-                return eval(STREAM_META, key);
+                return scripts.eval(Scripts.STREAM_META, key);
             }
 
             @Override
             public void streamFinish(byte[] key, List<byte[]> args) {
-                evalInteger(STREAM_FINISH, key, args.toArray(new byte[0][]));
+                scripts.evalInteger(Scripts.STREAM_FINISH, key, args.toArray(new byte[0][]));
             }
 
             @Override
             public boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
-                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, expiryArg(ttlMs));
+                Long done = scripts.evalInteger(Scripts.PROMOTE, new byte[][] {temp, target}, expected, expiryArg(ttlMs));
                 return done != null && done == 1L;
             }
         });
@@ -134,42 +87,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** As {@link #connect(RedisEndpoint)}, with other limits for what counts as a big key. */
     public static RedisStore connect(RedisEndpoint endpoint, Chunking chunking) {
-        RedisURI uri = RedisUris.uri(endpoint);
-        uri.setTimeout(Duration.ofSeconds(10));
-        AbstractRedisClient client = null;
-        try {
-            if (endpoint.cluster()) {
-                RedisClusterClient c = RedisClusterClient.create(uri);
-                client = c;
-                // Follow failovers and slot migrations: refresh the topology on MOVED/ASK and
-                // reconnects, and every 30 s anyway.
-                c.setOptions(ClusterClientOptions.builder().sslOptions(RedisUris.sslOptions(endpoint))
-                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
-                                .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
-                StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-                LOG.debug("connected to cluster {}", endpoint.redacted());
-                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, new Pipes(() -> {
-                    StatefulRedisClusterConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
-                    return new Pipe(pipe, pipe.async());
-                }), chunking);
-            }
-            RedisClient c = RedisClient.create(uri);
-            client = c;
-            c.setOptions(RedisUris.clientOptions(endpoint));
-            StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-            LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, new Pipes(() -> {
-                StatefulRedisConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
-                return new Pipe(pipe, pipe.async());
-            }), chunking);
-        } catch (RuntimeException e) {
-            if (client == null) {
-                throw e;
-            }
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            throw new RedisUnavailableException(endpoint.option() + ": cannot connect to " + endpoint.redacted()
-                    + ": " + RedisEndpoint.redact(rootMessage(e)), e);
-        }
+        return new RedisStore(endpoint, RedisConnections.connect(endpoint), chunking);
     }
 
     public RedisEndpoint endpoint() {
@@ -178,7 +96,7 @@ public final class RedisStore implements AutoCloseable {
 
     public long pingMillis() {
         long t0 = System.nanoTime();
-        redis.ping();
+        connections.sync().ping();
         return (System.nanoTime() - t0) / 1_000_000;
     }
 
@@ -187,7 +105,7 @@ public final class RedisStore implements AutoCloseable {
      * {@link Chunking}) only its type and TTL, and {@link Snapshot#big()}.
      */
     public Snapshot read(RedisKey key) {
-        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(NO_DUMP));
+        List<Object> reply = scripts.eval(Scripts.READ, key.unsafeBytes(), readArgs(NO_DUMP));
         return Replies.snapshot(reply, 2, System.currentTimeMillis());
     }
 
@@ -227,7 +145,7 @@ public final class RedisStore implements AutoCloseable {
         // The TTL is aged to the moment of the move, not of the read: a big copy takes a while.
         java.util.function.LongSupplier ttl = () -> src.ttlMs() < 0 ? -1 : Math.max(1, src.ttlLeftAt(System.currentTimeMillis()));
         return chunks.copy(key.unsafeBytes(), src.type(), target.chunks, targetKey.unsafeBytes(),
-                expected == null ? ABSENT : expected, ttl);
+                expected == null ? Scripts.ABSENT : expected, ttl);
     }
 
     /**
@@ -243,7 +161,7 @@ public final class RedisStore implements AutoCloseable {
         }
         List<KeyValue.Field> found = new ArrayList<>();
         if (!fields.isEmpty()) {
-            for (io.lettuce.core.KeyValue<byte[], byte[]> f : redis.hmget(key.unsafeBytes(), fields.toArray(new byte[0][]))) {
+            for (io.lettuce.core.KeyValue<byte[], byte[]> f : connections.sync().hmget(key.unsafeBytes(), fields.toArray(new byte[0][]))) {
                 if (f.hasValue()) {
                     found.add(new KeyValue.Field(f.getKey(), f.getValue()));
                 }
@@ -266,9 +184,9 @@ public final class RedisStore implements AutoCloseable {
             return false;
         }
         if (previous == null) {
-            redis.unlink(key.unsafeBytes());
+            connections.sync().unlink(key.unsafeBytes());
         } else {
-            redis.restore(key.unsafeBytes(), previous, io.lettuce.core.RestoreArgs.Builder.ttl(Math.max(ttlMs, 0)).replace());
+            connections.sync().restore(key.unsafeBytes(), previous, io.lettuce.core.RestoreArgs.Builder.ttl(Math.max(ttlMs, 0)).replace());
         }
         return true;
     }
@@ -280,7 +198,7 @@ public final class RedisStore implements AutoCloseable {
      * @return for a missing key an absent snapshot and a null payload
      */
     public DumpSnapshot readDump(RedisKey key) {
-        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
+        List<Object> reply = scripts.eval(Scripts.READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
         return Replies.dumpSnapshot(reply, System.currentTimeMillis());
     }
 
@@ -294,7 +212,7 @@ public final class RedisStore implements AutoCloseable {
      *                                        Redis version ("DUMP payload version or checksum are wrong")
      */
     public boolean restoreIfAbsent(RedisKey key, byte[] payload, long ttlMs) {
-        return restore(key, payload, ttlMs, ABSENT);
+        return restore(key, payload, ttlMs, Scripts.ABSENT);
     }
 
     /**
@@ -314,12 +232,12 @@ public final class RedisStore implements AutoCloseable {
      * @return false when it changed (or is gone) since {@code expected} was read
      */
     public boolean deleteIf(RedisKey key, byte[] expected) {
-        Long done = evalInteger(DELETE, key.unsafeBytes(), expected);
+        Long done = scripts.evalInteger(Scripts.DELETE, key.unsafeBytes(), expected);
         return done != null && done == 1L;
     }
 
     private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
-        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, expiryArg(ttlMs), payload);
+        Long done = scripts.evalInteger(Scripts.RESTORE, key.unsafeBytes(), expected, expiryArg(ttlMs), payload);
         return done != null && done == 1L;
     }
 
@@ -336,7 +254,7 @@ public final class RedisStore implements AutoCloseable {
         }
         List<Object> info;
         try {
-            info = redis.commandInfo(wanted.toArray(new String[0]));
+            info = connections.sync().commandInfo(wanted.toArray(new String[0]));
         } catch (RedisCommandExecutionException e) {
             LOG.debug("{}: COMMAND INFO refused, cannot check commands: {}", endpoint.option(), e.getMessage());
             return Collections.emptySet();
@@ -358,7 +276,7 @@ public final class RedisStore implements AutoCloseable {
      * @return false when the key already existed (it is left untouched)
      */
     public boolean createIfAbsent(RedisKey key, KeyValue value, long ttlMs) {
-        return write(key, value, ttlMs, ABSENT);
+        return write(key, value, ttlMs, Scripts.ABSENT);
     }
 
     /**
@@ -373,7 +291,7 @@ public final class RedisStore implements AutoCloseable {
     }
 
     private boolean write(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
-        Long written = evalInteger(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, expected));
+        Long written = scripts.evalInteger(Scripts.WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, expected));
         return written != null && written == 1L;
     }
 
@@ -385,25 +303,22 @@ public final class RedisStore implements AutoCloseable {
 
     /** Sends what the pipelined methods below have queued on this thread. */
     public void flush() {
-        Pipe p = pipes.mineIfConnected();
-        if (p != null) {
-            p.connection().flushCommands();
-        }
+        connections.flush();
     }
 
     /** {@link #read(RedisKey)}, sent without waiting. */
     public CompletableFuture<Snapshot> readAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> Replies.snapshot(reply, 2, System.currentTimeMillis()));
+        return scripts.evalAsync(Scripts.READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> Replies.snapshot(reply, 2, System.currentTimeMillis()));
     }
 
     /** {@link #readDump(RedisKey)}, sent without waiting. */
     public CompletableFuture<DumpSnapshot> readDumpAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()));
+        return scripts.evalAsync(Scripts.READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()));
     }
 
     /**
      * {@link #readAsync(RedisKey)} of each key, sent without waiting, in as few script calls as
-     * the server allows: up to {@value #BATCH} keys per call on a standalone server (the per-call
+     * the server allows: up to {@value Scripts#BATCH} keys per call on a standalone server (the per-call
      * work of client and server is then paid once per batch, not per key), one per key on a
      * cluster, whose keys live in different slots. A failed call fails each of its keys.
      *
@@ -426,7 +341,7 @@ public final class RedisStore implements AutoCloseable {
                 byte[] key = keys.get(i).unsafeBytes();
                 // on the connection that flushes itself: this runs on an I/O thread, after the page's flush
                 out.set(i, out.get(i).thenCompose(d -> d != null ? CompletableFuture.completedFuture(d)
-                        : evalNowAsync(READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()))));
+                        : scripts.evalNowAsync(Scripts.READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> Replies.dumpSnapshot(reply, System.currentTimeMillis()))));
             }
         }
         return out;
@@ -442,18 +357,18 @@ public final class RedisStore implements AutoCloseable {
                 at.add(i);
             }
         }
-        if (cluster != null) {
-            at.forEach(i -> out.set(i, evalAsync(READ, keys.get(i).unsafeBytes(), readArgs(flag)).thenApply(parse)));
+        if (connections.cluster()) {
+            at.forEach(i -> out.set(i, scripts.evalAsync(Scripts.READ, keys.get(i).unsafeBytes(), readArgs(flag)).thenApply(parse)));
             return out;
         }
-        byte[][] args = readArgs(flag, MANY);
-        for (int from = 0; from < at.size(); from += BATCH) {
-            List<Integer> batch = at.subList(from, Math.min(at.size(), from + BATCH));
+        byte[][] args = readArgs(flag, Scripts.MANY);
+        for (int from = 0; from < at.size(); from += Scripts.BATCH) {
+            List<Integer> batch = at.subList(from, Math.min(at.size(), from + Scripts.BATCH));
             byte[][] k = new byte[batch.size()][];
             for (int j = 0; j < k.length; j++) {
                 k[j] = keys.get(batch.get(j)).unsafeBytes();
             }
-            CompletableFuture<List<Object>> all = evalAsync(READ, k, args);
+            CompletableFuture<List<Object>> all = scripts.evalAsync(Scripts.READ, k, args);
             for (int j = 0; j < k.length; j++) {
                 int nth = j;
                 out.set(batch.get(j), all.thenApply(replies -> parse.apply((List<Object>) replies.get(nth))));
@@ -464,7 +379,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #createIfAbsent(RedisKey, KeyValue, long)}, sent without waiting. */
     public CompletableFuture<Boolean> createIfAbsentAsync(RedisKey key, KeyValue value, long ttlMs) {
-        return evalIntegerAsync(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, ABSENT)).thenApply(n -> n != null && n == 1L);
+        return scripts.evalIntegerAsync(Scripts.WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, Scripts.ABSENT)).thenApply(n -> n != null && n == 1L);
     }
 
     /**
@@ -475,8 +390,8 @@ public final class RedisStore implements AutoCloseable {
      * @return one future per key, in order
      */
     public List<CompletableFuture<Written>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
-        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)).thenApply(Written::unseen),
-                List.of(MANY), (i, args) -> {
+        return writeAll(Scripts.WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)).thenApply(Written::unseen),
+                List.of(Scripts.MANY), (i, args) -> {
             List<byte[]> parts = parts(values.get(i));
             args.add(bytes(values.get(i).type().wire()));
             args.add(expiryArg(ttlMs.get(i)));
@@ -501,8 +416,8 @@ public final class RedisStore implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     public List<CompletableFuture<Written>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
-        List<byte[]> head = List.of(MANY, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())));
-        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Written::unseen),
+        List<byte[]> head = List.of(Scripts.MANY, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())));
+        return writeAll(Scripts.RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Written::unseen),
                 head, (i, args) -> {
                     args.add(expiryArg(ttlMs.get(i)));
                     args.add(payloads.get(i));
@@ -543,12 +458,12 @@ public final class RedisStore implements AutoCloseable {
      * {@code argsOf}; key i's part of the reply made into its outcome by {@code reply}. On a
      * cluster, key i's own call ({@code one}) instead.
      */
-    private <T> List<CompletableFuture<T>> writeAll(Script script, List<RedisKey> keys,
+    private <T> List<CompletableFuture<T>> writeAll(Scripts.Script script, List<RedisKey> keys,
                                                     java.util.function.IntFunction<CompletableFuture<T>> one, List<byte[]> head,
                                                     java.util.function.BiConsumer<Integer, List<byte[]>> argsOf,
                                                     java.util.function.Function<Object, T> reply) {
         List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
-        if (cluster != null) {
+        if (connections.cluster()) {
             for (int i = 0; i < keys.size(); i++) {
                 out.add(one.apply(i));
             }
@@ -556,18 +471,18 @@ public final class RedisStore implements AutoCloseable {
         }
         int from = 0;
         while (from < keys.size()) {
-            // a call holds the server while it runs: it takes no more keys at BATCH keys or once it
+            // a call holds the server while it runs: it takes no more keys at Scripts.BATCH keys or once it
             // holds BATCH_ARGS parts, whichever comes first
             List<byte[]> args = new ArrayList<>(head);
             int to = from;
-            while (to < keys.size() && to - from < BATCH && (to == from || args.size() < BATCH_ARGS)) {
+            while (to < keys.size() && to - from < Scripts.BATCH && (to == from || args.size() < BATCH_ARGS)) {
                 argsOf.accept(to++, args);
             }
             byte[][] k = new byte[to - from][];
             for (int i = from; i < to; i++) {
                 k[i - from] = keys.get(i).unsafeBytes();
             }
-            CompletableFuture<List<Object>> all = evalAsync(script, k, args.toArray(new byte[0][]));
+            CompletableFuture<List<Object>> all = scripts.evalAsync(script, k, args.toArray(new byte[0][]));
             for (int i = 0; i < k.length; i++) {
                 int at = i;
                 out.add(all.thenApply(done -> reply.apply(done.get(at))));
@@ -579,56 +494,8 @@ public final class RedisStore implements AutoCloseable {
 
     /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
     public CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
-        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, expiryArg(ttlMs), payload)
+        return scripts.evalIntegerAsync(Scripts.RESTORE, key.unsafeBytes(), Scripts.ABSENT, expiryArg(ttlMs), payload)
                 .thenApply(n -> n != null && n == 1L);
-    }
-
-    private CompletableFuture<List<Object>> evalAsync(Script script, byte[] key, byte[]... args) {
-        return evalAsync(script, new byte[][] {key}, args);
-    }
-
-    private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
-        return onPipe(pipe -> evalOn(pipe, script, keys, args));
-    }
-
-    /** A script call on the connection that flushes itself, sent at once. */
-    private CompletableFuture<List<Object>> evalNowAsync(Script script, byte[] key, byte[]... args) {
-        return evalOn(async, script, new byte[][] {key}, args);
-    }
-
-    private CompletableFuture<List<Object>> evalOn(RedisClusterAsyncCommands<byte[], byte[]> on, Script script, byte[][] keys,
-                                                   byte[]... args) {
-        // a script missing after a restart is sent again on the connection that flushes itself:
-        // this callback runs on an I/O thread, after the page's flush
-        return on.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e));
-    }
-
-    private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
-        return onPipe(pipe -> pipe.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e)));
-    }
-
-    /** Sends on this thread's page connection; one it cannot connect fails the command, as a lost one would. */
-    private <T> CompletableFuture<T> onPipe(
-            java.util.function.Function<RedisClusterAsyncCommands<byte[], byte[]>, CompletableFuture<T>> send) {
-        Pipe pipe;
-        try {
-            pipe = pipes.mine();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return send.apply(pipe.async());
-    }
-
-    private static boolean noScript(Throwable e) {
-        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        return t instanceof RedisNoScriptException;
     }
 
     /** write.lua's arguments; the layout is documented there. */
@@ -688,12 +555,11 @@ public final class RedisStore implements AutoCloseable {
      * nothing to it, so its walk starts over.
      */
     public List<String> scanNodes() {
-        if (cluster == null) {
+        if (!connections.cluster()) {
             return List.of("");
         }
-        ((RedisClusterClient) client).refreshPartitions();
         List<RedisClusterNode> masters = new ArrayList<>();
-        for (RedisClusterNode n : cluster.getPartitions()) {
+        for (RedisClusterNode n : connections.refreshedPartitions()) {
             if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
                 masters.add(n);
             }
@@ -741,8 +607,8 @@ public final class RedisStore implements AutoCloseable {
         if (type != null) {
             args.type(type.wire());
         }
-        RedisClusterCommands<byte[], byte[]> on = node.isEmpty() ? redis
-                : cluster.getConnection(node.substring(0, node.indexOf('/'))).sync();
+        RedisClusterCommands<byte[], byte[]> on = node.isEmpty() ? connections.sync()
+                : connections.node(node.substring(0, node.indexOf('/')));
         KeyScanCursor<byte[]> page = on.scan(ScanCursor.of(cursor), args);
         List<RedisKey> keys = new ArrayList<>(page.getKeys().size());
         page.getKeys().forEach(k -> keys.add(RedisKey.of(k)));
@@ -774,97 +640,17 @@ public final class RedisStore implements AutoCloseable {
      * cluster they route by key.
      */
     public RedisClusterCommands<byte[], byte[]> commands() {
-        return redis;
+        return connections.sync();
     }
 
     @Override
     public void close() {
-        try {
-            pipes.close();
-            connection.close();
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-    }
-
-    /** A connection that sends only when flushed, and its commands. */
-    record Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async) {
-        Pipe {
-            connection.setAutoFlushCommands(false);
-        }
-    }
-
-    /**
-     * One {@link Pipe} per thread that sends pages. {@value #READY} are connected with the store,
-     * so that a thread's first page waits for a stalled or restarting server as any command
-     * does, instead of failing to connect; a thread beyond those connects on its first page. A
-     * thread that has ended leaves its connection to the next one.
-     */
-    static final class Pipes implements AutoCloseable {
-        /** The migrator's two stream threads, or the verifier's one. */
-        static final int READY = 2;
-        private final java.util.function.Supplier<Pipe> connect;
-        private final java.util.Map<Thread, Pipe> taken = new java.util.HashMap<>();
-        private final java.util.ArrayDeque<Pipe> free = new java.util.ArrayDeque<>();
-        private final ThreadLocal<Pipe> mine = new ThreadLocal<>();
-        private boolean closed;
-
-        Pipes(java.util.function.Supplier<Pipe> connect) {
-            this.connect = connect;
-            try {
-                for (int i = 0; i < READY; i++) {
-                    free.add(connect.get());
-                }
-            } catch (RuntimeException e) {
-                close();
-                throw e;
-            }
-        }
-
-        /** This thread's connection; a failure to connect is thrown. */
-        Pipe mine() {
-            Pipe p = mine.get();
-            if (p == null) {
-                p = take();
-                mine.set(p);
-            }
-            return p;
-        }
-
-        /** This thread's connection, or null when it has none (so nothing is queued on one). */
-        Pipe mineIfConnected() {
-            return mine.get();
-        }
-
-        private synchronized Pipe take() {
-            if (closed) {
-                throw new IllegalStateException("the Redis connections are closed");
-            }
-            taken.entrySet().removeIf(e -> {
-                if (e.getKey().isAlive()) {
-                    return false;
-                }
-                free.add(e.getValue());
-                return true;
-            });
-            Pipe p = free.isEmpty() ? connect.get() : free.poll();
-            taken.put(Thread.currentThread(), p);
-            return p;
-        }
-
-        @Override
-        public synchronized void close() {
-            closed = true;
-            taken.values().forEach(p -> p.connection().close());
-            free.forEach(p -> p.connection().close());
-            taken.clear();
-            free.clear();
-        }
+        connections.close();
     }
 
     // ---- helpers ------------------------------------------------------------------------
 
-    /** read.lua's arguments: the flag, the big-key limits, then {@code more} ({@code MANY} for several keys). */
+    /** read.lua's arguments: the flag, the big-key limits, then {@code more} ({@code Scripts.MANY} for several keys). */
     private byte[][] readArgs(byte[] flag, byte[]... more) {
         byte[][] args = new byte[3 + more.length][];
         args[0] = flag;
@@ -882,62 +668,8 @@ public final class RedisStore implements AutoCloseable {
         return bytes(Long.toString(clock.expiryAt(ttlMs)));
     }
 
-    private List<Object> eval(Script script, byte[] key, byte[]... args) {
-        try {
-            return redis.evalsha(script.sha, ScriptOutputType.MULTI, new byte[][] {key}, args);
-        } catch (RedisNoScriptException e) {
-            return redis.eval(script.body, ScriptOutputType.MULTI, new byte[][] {key}, args);
-        }
-    }
-
-    private Long evalInteger(Script script, byte[] key, byte[]... args) {
-        return evalInteger(script, new byte[][] {key}, args);
-    }
-
-    private Long evalInteger(Script script, byte[][] keys, byte[]... args) {
-        try {
-            return redis.evalsha(script.sha, ScriptOutputType.INTEGER, keys, args);
-        } catch (RedisNoScriptException e) {
-            return redis.eval(script.body, ScriptOutputType.INTEGER, keys, args);
-        }
-    }
-
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
-
-    private record Script(byte[] body, String sha) {
-        /** A script made of these resources, in order (one Lua chunk: locals of one part are seen by the next). */
-        static Script load(String... parts) {
-            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-            for (String name : parts) {
-                try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
-                    if (in == null) {
-                        throw new IllegalStateException("missing script " + name);
-                    }
-                    body.writeBytes(in.readAllBytes());
-                    body.write('\n');
-                } catch (IOException e) {
-                    throw new IllegalStateException("cannot read script " + name, e);
-                }
-            }
-            return new Script(body.toByteArray(), sha1(body.toByteArray()));
-        }
-
-        private static String sha1(byte[] body) {
-            try {
-                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(body));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    }
 }

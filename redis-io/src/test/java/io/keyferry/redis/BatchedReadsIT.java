@@ -54,7 +54,7 @@ class BatchedReadsIT {
     @Test
     void eachKeyOfSeveralBatchesGetsWhatItsOwnReadGetsInOrder() {
         List<RedisKey> keys = new ArrayList<>();
-        for (int i = 0; i < 2 * RedisStore.BATCH + 37; i++) {
+        for (int i = 0; i < 2 * Scripts.BATCH + 37; i++) {
             String k = "k" + i;
             switch (i % 7) {
                 case 0 -> store.commands().set(b(k), b("{\"i\":" + i + "}"));
@@ -179,7 +179,7 @@ class BatchedReadsIT {
         try (RedisProcess noXinfo = RedisProcess.start("--rename-command", "XINFO", "");
              RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", noXinfo.uri(), false))) {
             List<RedisKey> keys = new ArrayList<>();
-            for (int i = 0; i < RedisStore.BATCH + 10; i++) {
+            for (int i = 0; i < Scripts.BATCH + 10; i++) {
                 s.commands().set(b("s" + i), b("v"));
                 keys.add(RedisKey.of("s" + i));
             }
@@ -188,11 +188,11 @@ class BatchedReadsIT {
             s.commands().xadd(b("s3"), Map.of(b("f"), b("v")));
             List<CompletableFuture<Snapshot>> all = s.readAllAsync(keys);
             s.flush();
-            for (int i = 0; i < RedisStore.BATCH; i++) {
+            for (int i = 0; i < Scripts.BATCH; i++) {
                 int at = i;
                 assertThrows(CompletionException.class, () -> all.get(at).join(), "s" + i);
             }
-            for (int i = RedisStore.BATCH; i < keys.size(); i++) {
+            for (int i = Scripts.BATCH; i < keys.size(); i++) {
                 assertTrue(all.get(i).join().exists(), "s" + i);
             }
         }
@@ -203,7 +203,7 @@ class BatchedReadsIT {
         List<RedisKey> keys = new ArrayList<>();
         List<KeyValue> values = new ArrayList<>();
         List<Long> ttls = new ArrayList<>();
-        for (int i = 0; i < RedisStore.BATCH + 20; i++) {
+        for (int i = 0; i < Scripts.BATCH + 20; i++) {
             keys.add(RedisKey.of("c" + i));
             values.add(i % 2 == 0 ? new KeyValue.StringValue(b("v" + i))
                     : new KeyValue.HashValue(List.of(new KeyValue.Field(b("f"), b("v" + i)))));
