@@ -210,10 +210,10 @@ class BatchedReadsIT {
             ttls.add(i % 3 == 0 ? 60_000L : 0L);
         }
         store.commands().set(b("c7"), b("theirs"));
-        List<CompletableFuture<RedisStore.Written>> done = store.createAllIfAbsentAsync(keys, values, ttls);
+        List<CompletableFuture<Written>> done = store.createAllIfAbsentAsync(keys, values, ttls);
         store.flush();
         for (int i = 0; i < keys.size(); i++) {
-            RedisStore.Written w = done.get(i).join();
+            Written w = done.get(i).join();
             assertEquals(i != 7, w.created(), "c" + i);
             Snapshot now = store.read(keys.get(i));
             if (i != 7) {
@@ -245,7 +245,7 @@ class BatchedReadsIT {
             values.add(new KeyValue.HashValue(fields));
         }
         long before = calls(store, "evalsha");
-        List<CompletableFuture<RedisStore.Written>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
+        List<CompletableFuture<Written>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
         store.flush();
         done.forEach(d -> assertTrue(d.join().created()));
         // 12,000 parts each: two keys reach the 20,000 parts after which a call takes no more
@@ -262,7 +262,7 @@ class BatchedReadsIT {
         byte[] good = store.readDump(RedisKey.of("src")).payload();
         List<RedisKey> keys = List.of(RedisKey.of("r0"), RedisKey.of("r1"), RedisKey.of("r2"));
         List<byte[]> payloads = List.of(good, b("not a dump payload"), good);
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
         store.flush();
         assertTrue(done.get(0).join().created());
         CompletionException bad = assertThrows(CompletionException.class, () -> done.get(1).join());
@@ -280,16 +280,16 @@ class BatchedReadsIT {
         store.commands().pexpire(b("taken"), 90_000);
         byte[] hash = store.readDump(RedisKey.of("src-hash")).payload();
         long calls = calls(store, "evalsha");
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(
                 List.of(RedisKey.of("copy"), RedisKey.of("taken"), RedisKey.of("plain")), List.of(hash, hash, hash),
                 List.of(40_000L, 0L, 0L));
         store.flush();
-        RedisStore.Written copy = done.get(0).join();
+        Written copy = done.get(0).join();
         assertTrue(copy.created());
         assertTrue(copy.sameTtlMs() > 39_000 && copy.sameTtlMs() <= 40_002, "ttl (to a ms or two: an absolute expiry) " + copy.sameTtlMs());
         assertNull(copy.look(), "no value sent back: the restore's OK says the key holds the payload");
         assertEquals(-1L, done.get(2).join().sameTtlMs(), "persistent");
-        RedisStore.Written taken = done.get(1).join();
+        Written taken = done.get(1).join();
         assertFalse(taken.created());
         assertNull(taken.sameTtlMs());
         assertEquals(KeyType.STRING, taken.look().type(), "the key as it was found, whole");
@@ -305,11 +305,11 @@ class BatchedReadsIT {
         store.commands().set(b("src"), b("v"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         // a TTL of 1 ms, restored after the store's clock has moved on: the absolute time has passed
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
                 List.of(payload), List.of(1L));
         Thread.sleep(20);
         store.flush();
-        RedisStore.Written r = done.get(0).join();
+        Written r = done.get(0).join();
         assertTrue(r.created());
         assertFalse(r.look().exists());
         assertEquals(0L, store.commands().exists(b("gone")));

@@ -126,8 +126,8 @@ class RedisStoreIT {
         store.commands().set(b("src"), b("payload"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         signal("STOP");
-        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> created;
-        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> restored;
+        List<java.util.concurrent.CompletableFuture<Written>> created;
+        List<java.util.concurrent.CompletableFuture<Written>> restored;
         try {
             created = store.createAllIfAbsentAsync(List.of(RedisKey.of("c1"), RedisKey.of("c2")), List.of(v, v), List.of(60_000L, 60_000L));
             restored = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("r1")), List.of(payload), List.of(60_000L));
