@@ -6,7 +6,6 @@ import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.util.List;
 import java.util.Set;
@@ -65,6 +64,11 @@ public final class RedisStore implements AutoCloseable {
         long t0 = System.nanoTime();
         connections.sync().ping();
         return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    /** How many keys the server holds (DBSIZE; on a cluster, its masters' together). */
+    public long dbsize() {
+        return connections.sync().dbsize();
     }
 
     /**
@@ -282,14 +286,6 @@ public final class RedisStore implements AutoCloseable {
      */
     public void forEachKey(String match, KeyType type, int count, Consumer<RedisKey> each) {
         scanning.forEachKey(match, type, count, each);
-    }
-
-    /**
-     * The raw commands, for tests and tools that need something the store does not offer; on a
-     * cluster they route by key.
-     */
-    public RedisClusterCommands<byte[], byte[]> commands() {
-        return connections.sync();
     }
 
     @Override
