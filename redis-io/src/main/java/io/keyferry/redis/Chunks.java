@@ -127,7 +127,7 @@ final class Chunks {
      *
      * @return false when the target was not as expected: it is untouched and the temporary key gone
      */
-    boolean copy(byte[] key, KeyType type, Chunks to, byte[] targetKey, byte[] expected, LongSupplier ttlMs) {
+    private boolean copy(byte[] key, KeyType type, Chunks to, byte[] targetKey, byte[] expected, LongSupplier ttlMs) {
         byte[] temp = tempName(targetKey);
         try {
             switch (type) {

@@ -82,7 +82,7 @@ final class Reads {
                 at.add(i);
             }
         }
-        if (connections.cluster()) {
+        if (connections.isCluster()) {
             at.forEach(i -> out.set(i, scripts.evalAsync(Scripts.READ, keys.get(i).unsafeBytes(), readArgs(flag)).thenApply(parse)));
             return out;
         }

@@ -103,7 +103,7 @@ final class RedisConnections implements AutoCloseable {
         return async;
     }
 
-    boolean cluster() {
+    boolean isCluster() {
         return cluster != null;
     }
 

@@ -31,7 +31,7 @@ final class Scanning {
 
     /** The servers to walk: {@code ""} for a standalone server; on a cluster {@code <node id>/<slot ranges>}, read afresh. */
     List<String> scanNodes() {
-        if (!connections.cluster()) {
+        if (!connections.isCluster()) {
             return List.of("");
         }
         List<RedisClusterNode> masters = new ArrayList<>();

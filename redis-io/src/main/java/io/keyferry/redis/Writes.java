@@ -158,7 +158,7 @@ final class Writes {
                                                     BiConsumer<Integer, List<byte[]>> argsOf,
                                                     Function<Object, T> reply) {
         List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
-        if (connections.cluster()) {
+        if (connections.isCluster()) {
             for (int i = 0; i < keys.size(); i++) {
                 out.add(one.apply(i));
             }
