@@ -73,8 +73,8 @@ final class BenchCommand implements Callable<Integer> {
             RedisStore t = RedisStore.connect(RedisEndpoint.parse("--target", dst, false));
             owned.add(s);
             owned.add(t);
-            if (s.commands().dbsize() != 0 || t.commands().dbsize() != 0) {
-                throw new ConfigException(s.commands().dbsize() != 0 ? "--source" : "--target",
+            if (s.dbsize() != 0 || t.dbsize() != 0) {
+                throw new ConfigException(s.dbsize() != 0 ? "--source" : "--target",
                         "must be empty: bench loads, copies and flushes");
             }
             EmbeddedBroker broker = EmbeddedBroker.start(brokerDir.resolve("kafka"));
@@ -88,7 +88,7 @@ final class BenchCommand implements Callable<Integer> {
             long copied = CeilingCopy.copy(src, dst, workers);
             double ceiling = copied / seconds(t0);
             say("ceiling (pipelined DUMP/PTTL -> RESTORE, %d workers): %.0f keys/s", workers, ceiling);
-            empty(t);
+            Workload.clear(dst);
 
             HeapWatch heap = new HeapWatch();
             owned.add(heap);
@@ -102,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
             KafkaClients clients = new KafkaClients(kafka, kafka.bootstrapServers());
             double dry = timed("bench-" + stamp + "-dry", common, List.of("--dry-run"), clients);
             double dump = timed("bench-" + stamp + "-dump", common, List.of("--execute", "--actor", "bench", "--copy", "dump"), clients);
-            empty(t);
+            Workload.clear(dst);
             double struct = timed("bench-" + stamp + "-struct", common, List.of("--execute", "--actor", "bench", "--copy", "struct"),
                     clients);
             long heapMb = heap.peakInUse() / (1024 * 1024);
@@ -148,18 +148,6 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return kps;
-    }
-
-    /**
-     * Empties the target between runs. A synchronous FLUSHALL of millions of keys outlasts the
-     * command timeout (it failed the 5M bench), so the flush is asynchronous, and the next run
-     * starts once Redis has freed it all, not while it is still freeing.
-     */
-    private static void empty(RedisStore t) throws InterruptedException {
-        t.commands().flushall(io.lettuce.core.FlushMode.ASYNC);
-        while (!t.commands().info("memory").contains("lazyfree_pending_objects:0")) {
-            Thread.sleep(200);
-        }
     }
 
     private static double seconds(long t0) {

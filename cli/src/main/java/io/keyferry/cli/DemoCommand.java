@@ -1,10 +1,11 @@
 package io.keyferry.cli;
 
-import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.kafka.EmbeddedBroker;
-import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.local.RedisProcess;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = "A real migration on throwaway servers: starts two redis-servers and an embedded Kafka broker, "
@@ -66,10 +68,11 @@ final class DemoCommand implements Callable<Integer> {
             int exec = step("2. execute: copies, reads back, verifies every key", common,
                     List.of("--run", execRun, "--execute", "--actor", "demo", "--report", execReport.toString()));
 
-            try (RedisStore t = RedisStore.connect(RedisEndpoint.parse("--target", target.uri(), false))) {
+            on(target.uri(), t -> {
                 say("the target now holds %d keys; step:7 is still the one someone else wrote: %s",
-                        t.commands().dbsize(), new String(t.commands().hget(b("step:7"), b("owner")), StandardCharsets.UTF_8));
-            }
+                        t.dbsize(), new String(t.hget(b("step:7"), b("owner")), StandardCharsets.UTF_8));
+                return null;
+            });
             say("reports: %s and %s", dryReport.toAbsolutePath().normalize(), execReport.toAbsolutePath().normalize());
             return Math.max(dry, exec);
         } finally {
@@ -95,9 +98,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Sample data shaped like a real schema migration: jobs that become steps. */
     private static int load(String sourceUri, String targetUri, int jobs) {
-        try (RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", sourceUri, false));
-             RedisStore t = RedisStore.connect(RedisEndpoint.parse("--target", targetUri, false))) {
-            RedisClusterCommands<byte[], byte[]> r = s.commands();
+        on(targetUri, t -> t.hset(b("step:7"), java.util.Map.of(b("owner"), b("the application (written before the migration)"))));
+        return on(sourceUri, r -> {
             String[] states = {"pending", "running", "failed", "done"};
             int count = 0;
             for (int id = 1; id <= jobs; id++) {
@@ -120,8 +122,20 @@ final class DemoCommand implements Callable<Integer> {
             }
             r.set(b("jobqueue:lock"), b("worker-3"));
             r.set(b("session:abc"), b("not part of this migration"));
-            t.commands().hset(b("step:7"), java.util.Map.of(b("owner"), b("the application (written before the migration)")));
             return (int) (long) r.dbsize();
+        });
+    }
+
+    /**
+     * {@code use} on a plain connection to one of the demo's own throwaway servers: loading sample
+     * data and looking at the result are not what keyferry's store is for.
+     */
+    private static <T> T on(String uri, Function<RedisCommands<byte[], byte[]>, T> use) {
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
+            return use.apply(c.sync());
+        } finally {
+            client.shutdown();
         }
     }
 

@@ -104,11 +104,11 @@ class BigKeysIT {
                 Side dst = t.side(RedisKey.of(k));
                 assertTrue(src.sameContentAs(dst), k + ": " + src + " vs " + dst);
             }
-            assertEquals(200L << 20, t.commands().strlen("big:string".getBytes()));
-            long ttl = t.commands().pttl("big:hash".getBytes());
+            assertEquals(200L << 20, target.bytes().strlen("big:string".getBytes()));
+            long ttl = target.bytes().pttl("big:hash".getBytes());
             assertTrue(ttl > 3_000_000 && ttl <= 3_600_000, "the TTL travels: " + ttl);
-            assertEquals(-1, t.commands().pttl("big:set".getBytes()), "a persistent key stays persistent");
-            assertEquals(KEYS.size(), t.commands().dbsize(), "no temporary key is left behind");
+            assertEquals(-1, target.bytes().pttl("big:set".getBytes()), "a persistent key stays persistent");
+            assertEquals(KEYS.size(), target.bytes().dbsize(), "no temporary key is left behind");
         }
     }
 }

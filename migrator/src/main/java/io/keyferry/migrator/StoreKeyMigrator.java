@@ -19,6 +19,7 @@ import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.Snapshot;
 import io.keyferry.redis.Transient;
+import io.keyferry.redis.Written;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,7 +132,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 }
             }
         }
-        List<CompletableFuture<RedisStore.Written>> writes = new ArrayList<>(Collections.nCopies(n, null));
+        List<CompletableFuture<Written>> writes = new ArrayList<>(Collections.nCopies(n, null));
         restores.sent(writes, target.restoreAllIfAbsentAsync(restores.keys, restores.payloads, restores.ttls));
         creates.sent(writes, target.createAllIfAbsentAsync(creates.keys, creates.values, creates.ttls));
         target.flush();
@@ -143,7 +144,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
         for (int i = 0; i < n; i++) {
             try {
                 if (writes.get(i) != null) {
-                    RedisStore.Written r = writes.get(i).join();
+                    Written r = writes.get(i).join();
                     written[i] = r.created();
                     Copy c = (Copy) steps[i];
                     if (r.sameTtlMs() != null) {

@@ -3,6 +3,7 @@ package io.keyferry.redis;
 import io.keyferry.core.hash.CanonicalDigest;
 import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.KeyType;
+import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.MapScanCursor;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Big keys (see {@link Chunking}) read, hashed and copied window by window, never whole.
@@ -50,23 +52,18 @@ final class Chunks {
     private final RedisClusterCommands<byte[], byte[]> redis;
     private final RedisClusterAsyncCommands<byte[], byte[]> async;
     private final Chunking limits;
+    /** For a stream's metadata, and the move into place (stream-meta.lua, stream-finish.lua, promote.lua). */
     private final Scripts scripts;
-
-    /** The store's scripts: this class only needs to run two of them. */
-    interface Scripts {
-        List<Object> streamMeta(byte[] key);
-
-        void streamFinish(byte[] key, List<byte[]> args);
-
-        boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs);
-    }
+    /** For the absolute expiry the move into place sets. */
+    private final ServerClock clock;
 
     Chunks(RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async, Chunking limits,
-           Scripts scripts) {
+           Scripts scripts, ServerClock clock) {
         this.redis = redis;
         this.async = async;
         this.limits = limits;
         this.scripts = scripts;
+        this.clock = clock;
     }
 
     /** Size and canonical hash of a big key, read in windows. */
@@ -106,6 +103,22 @@ final class Chunks {
     }
 
     /**
+     * Copies the big key {@code key}, read as {@code src}, of this store into {@code to} (see
+     * {@link #copy(byte[], KeyType, Chunks, byte[], byte[], LongSupplier)}), its TTL aged to the
+     * moment of the move into place, not of the read: a big copy takes a while.
+     *
+     * @param expected null: the target must be absent; else the DUMP payload it must still hold (a replace)
+     * @throws IllegalArgumentException when {@code src} is not big: such a key is copied whole
+     */
+    boolean copy(RedisKey key, Snapshot src, Chunks to, RedisKey targetKey, byte[] expected) {
+        if (!src.big()) {
+            throw new IllegalArgumentException("not a big key: copy it whole");
+        }
+        LongSupplier ttl = () -> src.ttlMs() < 0 ? -1 : Math.max(1, src.ttlLeftAt(System.currentTimeMillis()));
+        return copy(key.unsafeBytes(), src.type(), to, targetKey.unsafeBytes(), expected == null ? Scripts.ABSENT : expected, ttl);
+    }
+
+    /**
      * Copies a big key of this store into {@code to}: built window by window under a temporary
      * name in {@code targetKey}'s hash slot, then moved into place atomically if the target is
      * still as expected (absent, or the value whose DUMP payload is {@code expected}).
@@ -114,7 +127,7 @@ final class Chunks {
      *
      * @return false when the target was not as expected: it is untouched and the temporary key gone
      */
-    boolean copy(byte[] key, KeyType type, Chunks to, byte[] targetKey, byte[] expected, java.util.function.LongSupplier ttlMs) {
+    private boolean copy(byte[] key, KeyType type, Chunks to, byte[] targetKey, byte[] expected, LongSupplier ttlMs) {
         byte[] temp = tempName(targetKey);
         try {
             switch (type) {
@@ -135,11 +148,11 @@ final class Chunks {
                 case ZSET -> zsetPages(key, page -> to.guarded(temp, () -> to.redis.zadd(temp, toArray(page))));
                 case STREAM -> {
                     streamWindows(key, entries -> to.guarded(temp, () -> to.xadd(temp, entries)));
-                    to.finishStream(temp, scripts.streamMeta(key));
+                    to.finishStream(temp, scripts.eval(Scripts.STREAM_META, key));
                 }
                 default -> throw new IllegalArgumentException("no chunked form for " + type.wire());
             }
-            return to.scripts.promote(temp, targetKey, expected, ttlMs.getAsLong());
+            return to.promote(temp, targetKey, expected, ttlMs.getAsLong());
         } catch (RuntimeException e) {
             to.dropQuietly(temp);
             throw e;
@@ -249,7 +262,7 @@ final class Chunks {
             if (reply.isEmpty()) {
                 return;
             }
-            List<KeyValue.StreamEntry> entries = RedisStore.entries(reply);
+            List<KeyValue.StreamEntry> entries = Replies.entries(reply);
             each.accept(entries);
             from = nextId(new String(entries.get(entries.size() - 1).id(), StandardCharsets.US_ASCII));
         }
@@ -289,7 +302,13 @@ final class Chunks {
         List<byte[]> args = new ArrayList<>();
         args.add((byte[]) meta.get(0));
         ((List<Object>) meta.get(1)).forEach(o -> args.add((byte[]) o));
-        scripts.streamFinish(temp, args);
+        scripts.evalInteger(Scripts.STREAM_FINISH, temp, args.toArray(new byte[0][]));
+    }
+
+    /** promote.lua: the temporary key moved into place if the target is as expected, else dropped. */
+    private boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
+        Long done = scripts.evalInteger(Scripts.PROMOTE, new byte[][] {temp, target}, expected, clock.expiryArg(ttlMs));
+        return done != null && done == 1L;
     }
 
     private void dropQuietly(byte[] temp) {

@@ -211,7 +211,7 @@ final class DumpPayload {
             default:
                 String text = new String(in, at, n, StandardCharsets.US_ASCII);
                 at += n;
-                return RedisStore.parseScore(text);
+                return Replies.parseScore(text);
         }
     }
 
@@ -360,7 +360,7 @@ final class DumpPayload {
         for (int i = 0; i < flat.size(); i += 2) {
             try {
                 members.add(new KeyValue.Scored(flat.get(i),
-                        RedisStore.parseScore(new String(flat.get(i + 1), StandardCharsets.US_ASCII))));
+                        Replies.parseScore(new String(flat.get(i + 1), StandardCharsets.US_ASCII))));
             } catch (NumberFormatException e) {
                 throw new Malformed();
             }

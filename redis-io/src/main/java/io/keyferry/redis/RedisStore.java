@@ -1,130 +1,49 @@
 package io.keyferry.redis;
 
 import io.keyferry.core.config.RedisEndpoint;
-import io.keyferry.core.hash.Canonical;
 import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
-import io.lettuce.core.KeyScanArgs;
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.ByteArrayCodec;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
- * One Redis endpoint as the roles see it: atomic snapshots of a key, atomic create-if-absent
- * writes, SCAN pages and a ping. Values are bytes end to end (Lettuce's byte-array codec).
+ * One Redis endpoint as the roles see it: atomic snapshots of a key, atomic create-if-absent,
+ * replace and delete, big keys copied in windows, SCAN pages and a ping. This class only connects
+ * and hands each call to the class that does it: {@link RedisConnections} (clients, connections,
+ * page pipes), {@link Reads}, {@link Writes}, {@link Chunks} (big keys), {@link Scanning} and
+ * {@link RequiredCommands}; they send the Lua scripts through {@link Scripts} and decode the
+ * replies with {@link Replies}.
+ *
+ * <p>The methods ending in {@code Async} queue their commands on this thread's page connection:
+ * nothing is sent before {@link #flush()}, so a caller queues a whole page of keys, flushes, then
+ * waits — one round trip instead of one per key. Each future fails on its own (a key's error is
+ * that key's, not the page's); a caller that waits before flushing waits until the command
+ * timeout.
  */
 public final class RedisStore implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RedisStore.class);
-    private static final Script READ = Script.load("snapshot.lua", "read.lua");
-    private static final Script WRITE = Script.load("write.lua");
-    private static final Script RESTORE = Script.load("snapshot.lua", "restore.lua");
-    private static final Script DELETE = Script.load("delete.lua");
-    private static final Script STREAM_META = Script.load("snapshot.lua", "stream-meta.lua");
-    private static final Script STREAM_FINISH = Script.load("stream-finish.lua");
-    private static final Script PROMOTE = Script.load("promote.lua");
-    private static final byte[] ABSENT = new byte[0];
-    private static final byte[] DUMP_FLAG = "dump".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] NO_DUMP = new byte[0];
-    private static final byte[] DUMP_ONLY = "dump-only".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] MANY = "many".getBytes(StandardCharsets.US_ASCII);
-    /** Keys per batched call, at most: one script call holds the server while it runs. */
-    static final int BATCH = 100;
-    /** Value parts after which a batched create takes no more keys (a single bigger key still goes, alone). */
-    static final int BATCH_ARGS = 20_000;
-
-    /** What struct mode runs, directly or inside read.lua/write.lua (DEL only when replacing). */
-    private static final List<String> STRUCT_COMMANDS = List.of(
-            "eval", "evalsha", "type", "pttl", "scan", "exists", "pexpire", "pexpireat", "time", "del",
-            "get", "set", "hgetall", "hset", "lrange", "rpush", "smembers", "sadd", "zrange", "zadd",
-            "xrange", "xinfo", "xadd", "xsetid", "xgroup",
-            // big keys (Chunking): lengths, windows, and the temporary key moved into place
-            "strlen", "hlen", "llen", "scard", "zcard", "xlen", "getrange", "append", "hscan", "sscan", "zscan",
-            "hmget", "rename", "unlink", "persist");
-    /** Dump mode still reads the struct value (for the hash), so it needs all of the above too. */
-    private static final List<String> DUMP_COMMANDS = List.of("dump", "restore");
-
     private final RedisEndpoint endpoint;
-    private final AbstractRedisClient client;
-    private final StatefulConnection<byte[], byte[]> connection;
-    /** Routes every keyed command (scripts included, by their first key) to the key's node on a cluster. */
-    private final RedisClusterCommands<byte[], byte[]> redis;
-    /** Only on a cluster: for what goes to one node by name (SCAN). */
-    private final StatefulRedisClusterConnection<byte[], byte[]> cluster;
-    /** The same connection, for commands sent without waiting: many keys' commands in one round trip. */
-    private final RedisClusterAsyncCommands<byte[], byte[]> async;
-    /**
-     * Connections for pages of commands, one per thread that sends pages ({@link Pipes}): each sends nothing
-     * until {@link #flush()}, so a page of a hundred keys leaves in one write instead of a hundred
-     * (each a hand-over to the connection's I/O thread and a system call, here and in Redis).
-     * Not shared: a connection that waits for a flush is state that every thread queuing on it
-     * changes, and Lettuce's advice for it is one connection per thread.
-     */
-    private final Pipes pipes;
-    private final Chunking chunking;
+    private final RedisConnections connections;
     private final Chunks chunks;
-    /** For the absolute expiries the create and restore scripts set. */
-    private final ServerClock clock;
+    private final Reads reads;
+    private final Writes writes;
+    private final Scanning scanning;
 
-    private RedisStore(RedisEndpoint endpoint, AbstractRedisClient client, StatefulConnection<byte[], byte[]> connection,
-                       RedisClusterCommands<byte[], byte[]> redis, RedisClusterAsyncCommands<byte[], byte[]> async,
-                       StatefulRedisClusterConnection<byte[], byte[]> cluster, Pipes pipes, Chunking chunking) {
+    private RedisStore(RedisEndpoint endpoint, RedisConnections connections, Chunking chunking) {
         this.endpoint = endpoint;
-        this.pipes = pipes;
-        this.client = client;
-        this.connection = connection;
-        this.redis = redis;
-        this.cluster = cluster;
-        this.async = async;
-        this.chunking = chunking;
-        this.clock = new ServerClock(redis::time, System::currentTimeMillis);
-        this.chunks = new Chunks(redis, async, chunking, new Chunks.Scripts() {
-            @Override
-            public List<Object> streamMeta(byte[] key) {
-                return eval(STREAM_META, key);
-            }
-
-            @Override
-            public void streamFinish(byte[] key, List<byte[]> args) {
-                evalInteger(STREAM_FINISH, key, args.toArray(new byte[0][]));
-            }
-
-            @Override
-            public boolean promote(byte[] temp, byte[] target, byte[] expected, long ttlMs) {
-                Long done = evalInteger(PROMOTE, new byte[][] {temp, target}, expected, expiryArg(ttlMs));
-                return done != null && done == 1L;
-            }
-        });
+        this.connections = connections;
+        Scripts scripts = new Scripts(connections);
+        // for the absolute expiries the create, restore and move-into-place scripts set
+        ServerClock clock = new ServerClock(connections.sync()::time, System::currentTimeMillis);
+        this.chunks = new Chunks(connections.sync(), connections.async(), chunking, scripts, clock);
+        this.reads = new Reads(connections, scripts, chunking, chunks);
+        this.writes = new Writes(connections, scripts, clock, chunking, reads);
+        this.scanning = new Scanning(connections);
     }
 
     /** Connects and checks the server answers; the error names the option and never the password. */
@@ -134,42 +53,7 @@ public final class RedisStore implements AutoCloseable {
 
     /** As {@link #connect(RedisEndpoint)}, with other limits for what counts as a big key. */
     public static RedisStore connect(RedisEndpoint endpoint, Chunking chunking) {
-        RedisURI uri = RedisUris.uri(endpoint);
-        uri.setTimeout(Duration.ofSeconds(10));
-        AbstractRedisClient client = null;
-        try {
-            if (endpoint.cluster()) {
-                RedisClusterClient c = RedisClusterClient.create(uri);
-                client = c;
-                // Follow failovers and slot migrations: refresh the topology on MOVED/ASK and
-                // reconnects, and every 30 s anyway.
-                c.setOptions(ClusterClientOptions.builder().sslOptions(RedisUris.sslOptions(endpoint))
-                        .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers()
-                                .enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
-                StatefulRedisClusterConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-                LOG.debug("connected to cluster {}", endpoint.redacted());
-                return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), conn, new Pipes(() -> {
-                    StatefulRedisClusterConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
-                    return new Pipe(pipe, pipe.async());
-                }), chunking);
-            }
-            RedisClient c = RedisClient.create(uri);
-            client = c;
-            c.setOptions(RedisUris.clientOptions(endpoint));
-            StatefulRedisConnection<byte[], byte[]> conn = c.connect(ByteArrayCodec.INSTANCE);
-            LOG.debug("connected to {}", endpoint.redacted());
-            return new RedisStore(endpoint, c, conn, conn.sync(), conn.async(), null, new Pipes(() -> {
-                StatefulRedisConnection<byte[], byte[]> pipe = c.connect(ByteArrayCodec.INSTANCE);
-                return new Pipe(pipe, pipe.async());
-            }), chunking);
-        } catch (RuntimeException e) {
-            if (client == null) {
-                throw e;
-            }
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
-            throw new RedisUnavailableException(endpoint.option() + ": cannot connect to " + endpoint.redacted()
-                    + ": " + RedisEndpoint.redact(rootMessage(e)), e);
-        }
+        return new RedisStore(endpoint, RedisConnections.connect(endpoint), chunking);
     }
 
     public RedisEndpoint endpoint() {
@@ -178,99 +62,33 @@ public final class RedisStore implements AutoCloseable {
 
     public long pingMillis() {
         long t0 = System.nanoTime();
-        redis.ping();
+        connections.sync().ping();
         return (System.nanoTime() - t0) / 1_000_000;
     }
+
+    /** How many keys the server holds (DBSIZE; on a cluster, its masters' together). */
+    public long dbsize() {
+        return connections.sync().dbsize();
+    }
+
+    /**
+     * The commands a copy mode needs that this server does not offer (disabled with
+     * rename-command, or too old), lower case and sorted; empty when all are there.
+     * A server that refuses COMMAND itself cannot be checked and also gives an empty set:
+     * keyferry does not need COMMAND, so that alone must not stop a run.
+     */
+    public Set<String> missingCommands(boolean dumpMode) {
+        return RequiredCommands.missing(connections.sync(), endpoint.option(), dumpMode);
+    }
+
+    // ---- reads --------------------------------------------------------------------------
 
     /**
      * Type, TTL and whole value of {@code key}, read in one atomic step; for a big key (see
      * {@link Chunking}) only its type and TTL, and {@link Snapshot#big()}.
      */
     public Snapshot read(RedisKey key) {
-        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(NO_DUMP));
-        return snapshot(reply, 2, System.currentTimeMillis());
-    }
-
-    /** Size and canonical hash of {@code key} as it is now, a big key read in windows. */
-    public Side side(RedisKey key) {
-        return side(key, read(key));
-    }
-
-    /** The side of a snapshot of {@code key}: a big key's is read now, in windows. */
-    public Side side(RedisKey key, Snapshot snapshot) {
-        return snapshot.big() ? chunks.side(key.unsafeBytes(), snapshot.type(), snapshot.ttlMs()) : snapshot.side();
-    }
-
-    /**
-     * As {@link #side(RedisKey, Snapshot)}, reusing the size and hash of {@code like} (whose side
-     * is {@code likeSide}) when the snapshot holds exactly its bytes — what a read-back or a
-     * verifier's second look usually finds, and hashing is the costly part of both.
-     */
-    public Side side(RedisKey key, Snapshot snapshot, Snapshot like, Side likeSide) {
-        if (!snapshot.big() && likeSide.exists() && KeyValue.sameBytes(snapshot.value(), like.value())) {
-            return new Side(snapshot.type(), likeSide.size(), likeSide.sha256(), snapshot.ttlMs());
-        }
-        return side(key, snapshot);
-    }
-
-    /**
-     * Copies a big key of this store to {@code target}, in windows, under a temporary name that is
-     * moved into place atomically, and only if {@code targetKey} is then still as expected.
-     *
-     * @param expected null: the target must be absent; else the DUMP payload it must still hold (a replace)
-     * @return false when the target was not as expected (it is left untouched, nothing stays behind)
-     */
-    public boolean copyBig(RedisKey key, Snapshot src, RedisStore target, RedisKey targetKey, byte[] expected) {
-        if (!src.big()) {
-            throw new IllegalArgumentException("not a big key: copy it whole");
-        }
-        // The TTL is aged to the moment of the move, not of the read: a big copy takes a while.
-        java.util.function.LongSupplier ttl = () -> src.ttlMs() < 0 ? -1 : Math.max(1, src.ttlLeftAt(System.currentTimeMillis()));
-        return chunks.copy(key.unsafeBytes(), src.type(), target.chunks, targetKey.unsafeBytes(),
-                expected == null ? ABSENT : expected, ttl);
-    }
-
-    /**
-     * What --derive reads a name from: the snapshot's value, or of a hash too big to read whole,
-     * just the fields {@code fields} (a big string has nothing to offer: JSON that size is not parsed).
-     */
-    public KeyValue valueToName(RedisKey key, Snapshot snapshot, List<byte[]> fields) {
-        if (!snapshot.big()) {
-            return snapshot.value();
-        }
-        if (snapshot.type() != KeyType.HASH) {
-            return null;
-        }
-        List<KeyValue.Field> found = new ArrayList<>();
-        if (!fields.isEmpty()) {
-            for (io.lettuce.core.KeyValue<byte[], byte[]> f : redis.hmget(key.unsafeBytes(), fields.toArray(new byte[0][]))) {
-                if (f.hasValue()) {
-                    found.add(new KeyValue.Field(f.getKey(), f.getValue()));
-                }
-            }
-        }
-        return new KeyValue.HashValue(found);
-    }
-
-    /**
-     * Rollback of a big key: if it still has the content {@code written}, replace it by the DUMP
-     * payload {@code previous} (TTL {@code ttlMs}), or delete it when there is none. Unlike the
-     * whole-value path this is not one atomic compare-and-act — a big key's content cannot be
-     * compared inside one script — so a write between the check and the act is lost.
-     *
-     * @return false when the key no longer holds {@code written}; it is left alone
-     */
-    public boolean undoBig(RedisKey key, Side written, byte[] previous, long ttlMs) {
-        Snapshot now = read(key);
-        if (!now.exists() || !written.sameContentAs(side(key, now))) {
-            return false;
-        }
-        if (previous == null) {
-            redis.unlink(key.unsafeBytes());
-        } else {
-            redis.restore(key.unsafeBytes(), previous, io.lettuce.core.RestoreArgs.Builder.ttl(Math.max(ttlMs, 0)).replace());
-        }
-        return true;
+        return reads.read(key);
     }
 
     /**
@@ -280,15 +98,78 @@ public final class RedisStore implements AutoCloseable {
      * @return for a missing key an absent snapshot and a null payload
      */
     public DumpSnapshot readDump(RedisKey key) {
-        List<Object> reply = eval(READ, key.unsafeBytes(), readArgs(DUMP_FLAG));
-        return dumpSnapshot(reply, System.currentTimeMillis());
+        return reads.readDump(key);
     }
 
-    private static DumpSnapshot dumpSnapshot(List<Object> reply, long at) {
-        if (reply.size() < 3 || reply.get(2) instanceof Long) {
-            return new DumpSnapshot(snapshot(reply, 2, at), null);
-        }
-        return new DumpSnapshot(snapshot(reply, 3, at), (byte[]) reply.get(2));
+    /**
+     * {@link #read(RedisKey)} of each key, queued until {@link #flush()}, in as few script calls
+     * as the server allows: up to {@value Scripts#BATCH} keys per call on a standalone server (the
+     * per-call work of client and server is then paid once per batch, not per key), one per key on
+     * a cluster, whose keys live in different slots. A failed call fails each of its keys.
+     *
+     * @param keys null where nothing is to be read
+     * @return one future per key, in order; null where the key is null
+     */
+    public List<CompletableFuture<Snapshot>> readAllAsync(List<RedisKey> keys) {
+        return reads.readAllAsync(keys);
+    }
+
+    /**
+     * {@link #readDump(RedisKey)} of each key, batched as {@link #readAllAsync(List)}. The server
+     * sends each key's payload without its value, which is read from the payload here
+     * ({@link DumpPayload}); a key whose payload this cannot read is read again whole, on its own.
+     */
+    public List<CompletableFuture<DumpSnapshot>> readDumpAllAsync(List<RedisKey> keys) {
+        return reads.readDumpAllAsync(keys);
+    }
+
+    /** Size and canonical hash of {@code key} as it is now, a big key read in windows. */
+    public Side side(RedisKey key) {
+        return reads.side(key, reads.read(key));
+    }
+
+    /** The side of a snapshot of {@code key}: a big key's is read now, in windows. */
+    public Side side(RedisKey key, Snapshot snapshot) {
+        return reads.side(key, snapshot);
+    }
+
+    /**
+     * As {@link #side(RedisKey, Snapshot)}, reusing the size and hash of {@code like} (whose side
+     * is {@code likeSide}) when the snapshot holds exactly its bytes — what a read-back or a
+     * verifier's second look usually finds, and hashing is the costly part of both.
+     */
+    public Side side(RedisKey key, Snapshot snapshot, Snapshot like, Side likeSide) {
+        return reads.side(key, snapshot, like, likeSide);
+    }
+
+    /**
+     * What --derive reads a name from: the snapshot's value, or of a hash too big to read whole,
+     * just the fields {@code fields} (a big string has nothing to offer: JSON that size is not parsed).
+     */
+    public KeyValue valueToName(RedisKey key, Snapshot snapshot, List<byte[]> fields) {
+        return reads.valueToName(key, snapshot, fields);
+    }
+
+    // ---- writes -------------------------------------------------------------------------
+
+    /**
+     * Creates {@code key} with {@code value} and TTL only if it does not exist, atomically.
+     *
+     * @return false when the key already existed (it is left untouched)
+     */
+    public boolean createIfAbsent(RedisKey key, KeyValue value, long ttlMs) {
+        return writes.createIfAbsent(key, value, ttlMs);
+    }
+
+    /**
+     * Replaces {@code key} with {@code value} and TTL only if it still holds exactly the value
+     * whose DUMP payload is {@code expected}, atomically: readers see the old value or the new one,
+     * never a mix and never a missing key.
+     *
+     * @return false when the key changed (or vanished) since {@code expected} was read
+     */
+    public boolean replace(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
+        return writes.replace(key, value, ttlMs, expected);
     }
 
     /**
@@ -301,7 +182,7 @@ public final class RedisStore implements AutoCloseable {
      *                                        Redis version ("DUMP payload version or checksum are wrong")
      */
     public boolean restoreIfAbsent(RedisKey key, byte[] payload, long ttlMs) {
-        return restore(key, payload, ttlMs, ABSENT);
+        return writes.restoreIfAbsent(key, payload, ttlMs);
     }
 
     /**
@@ -311,7 +192,7 @@ public final class RedisStore implements AutoCloseable {
      * @return false when the key changed (or vanished) since {@code expected} was read
      */
     public boolean restoreReplacing(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
-        return restore(key, payload, ttlMs, expected);
+        return writes.restoreReplacing(key, payload, ttlMs, expected);
     }
 
     /**
@@ -321,383 +202,62 @@ public final class RedisStore implements AutoCloseable {
      * @return false when it changed (or is gone) since {@code expected} was read
      */
     public boolean deleteIf(RedisKey key, byte[] expected) {
-        Long done = evalInteger(DELETE, key.unsafeBytes(), expected);
-        return done != null && done == 1L;
-    }
-
-    private boolean restore(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
-        Long done = evalInteger(RESTORE, key.unsafeBytes(), expected, expiryArg(ttlMs), payload);
-        return done != null && done == 1L;
+        return writes.deleteIf(key, expected);
     }
 
     /**
-     * The commands a copy mode needs that this server does not offer (disabled with
-     * rename-command, or too old), lower case and sorted; empty when all are there.
-     * A server that refuses COMMAND itself cannot be checked and also gives an empty set:
-     * keyferry does not need COMMAND, so that alone must not stop a run.
-     */
-    public Set<String> missingCommands(boolean dumpMode) {
-        List<String> wanted = new ArrayList<>(STRUCT_COMMANDS);
-        if (dumpMode) {
-            wanted.addAll(DUMP_COMMANDS);
-        }
-        List<Object> info;
-        try {
-            info = redis.commandInfo(wanted.toArray(new String[0]));
-        } catch (RedisCommandExecutionException e) {
-            LOG.debug("{}: COMMAND INFO refused, cannot check commands: {}", endpoint.option(), e.getMessage());
-            return Collections.emptySet();
-        }
-        Set<String> missing = new TreeSet<>();
-        for (int i = 0; i < wanted.size(); i++) {
-            // One reply per name asked, in order; an unknown (or renamed-away) command is nil.
-            Object entry = i < info.size() ? info.get(i) : null;
-            if (!(entry instanceof List<?> l) || l.isEmpty()) {
-                missing.add(wanted.get(i).toLowerCase(Locale.ROOT));
-            }
-        }
-        return missing;
-    }
-
-    /**
-     * Creates {@code key} with {@code value} and TTL only if it does not exist, atomically.
-     *
-     * @return false when the key already existed (it is left untouched)
-     */
-    public boolean createIfAbsent(RedisKey key, KeyValue value, long ttlMs) {
-        return write(key, value, ttlMs, ABSENT);
-    }
-
-    /**
-     * Replaces {@code key} with {@code value} and TTL only if it still holds exactly the value
-     * whose DUMP payload is {@code expected}, atomically: readers see the old value or the new one,
-     * never a mix and never a missing key.
-     *
-     * @return false when the key changed (or vanished) since {@code expected} was read
-     */
-    public boolean replace(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
-        return write(key, value, ttlMs, expected);
-    }
-
-    private boolean write(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
-        Long written = evalInteger(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, expected));
-        return written != null && written == 1L;
-    }
-
-    // ---- pipelined: sent at once, answered together --------------------------------------
-    // A caller queues the commands for a whole page of keys, calls flush(), then waits: one
-    // round trip instead of one per key. Each future fails on its own (a key's error is that
-    // key's, not the page's). Nothing is sent before flush(): a caller that waits first waits
-    // until the command timeout. Each thread has its own connection for them.
-
-    /** Sends what the pipelined methods below have queued on this thread. */
-    public void flush() {
-        Pipe p = pipes.mineIfConnected();
-        if (p != null) {
-            p.connection().flushCommands();
-        }
-    }
-
-    /** {@link #read(RedisKey)}, sent without waiting. */
-    public CompletableFuture<Snapshot> readAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(NO_DUMP)).thenApply(reply -> snapshot(reply, 2, System.currentTimeMillis()));
-    }
-
-    /** {@link #readDump(RedisKey)}, sent without waiting. */
-    public CompletableFuture<DumpSnapshot> readDumpAsync(RedisKey key) {
-        return evalAsync(READ, key.unsafeBytes(), readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()));
-    }
-
-    /**
-     * {@link #readAsync(RedisKey)} of each key, sent without waiting, in as few script calls as
-     * the server allows: up to {@value #BATCH} keys per call on a standalone server (the per-call
-     * work of client and server is then paid once per batch, not per key), one per key on a
-     * cluster, whose keys live in different slots. A failed call fails each of its keys.
-     *
-     * @param keys null where nothing is to be read
-     * @return one future per key, in order; null where the key is null
-     */
-    public List<CompletableFuture<Snapshot>> readAllAsync(List<RedisKey> keys) {
-        return readAll(keys, NO_DUMP, reply -> snapshot(reply, 2, System.currentTimeMillis()));
-    }
-
-    /**
-     * {@link #readDumpAsync(RedisKey)} of each key, batched as {@link #readAllAsync(List)}. The
-     * server sends each key's payload without its value, which is read from the payload here
-     * ({@link DumpPayload}); a key whose payload this cannot read is read again whole, on its own.
-     */
-    public List<CompletableFuture<DumpSnapshot>> readDumpAllAsync(List<RedisKey> keys) {
-        List<CompletableFuture<DumpSnapshot>> out = readAll(keys, DUMP_ONLY, reply -> fromPayload(reply, System.currentTimeMillis()));
-        for (int i = 0; i < out.size(); i++) {
-            if (out.get(i) != null) {
-                byte[] key = keys.get(i).unsafeBytes();
-                // on the connection that flushes itself: this runs on an I/O thread, after the page's flush
-                out.set(i, out.get(i).thenCompose(d -> d != null ? CompletableFuture.completedFuture(d)
-                        : evalNowAsync(READ, key, readArgs(DUMP_FLAG)).thenApply(reply -> dumpSnapshot(reply, System.currentTimeMillis()))));
-            }
-        }
-        return out;
-    }
-
-    /** A 'dump-only' reply as a snapshot with the value read from the payload; null if it cannot be. */
-    private static DumpSnapshot fromPayload(List<Object> reply, long at) {
-        DumpSnapshot d = dumpSnapshot(reply, at);
-        Snapshot s = d.snapshot();
-        if (d.payload() == null || s.value() != null || s.big()) {
-            return d; // absent, big, or a value sent anyway (a stream's)
-        }
-        KeyValue v = DumpPayload.value(d.payload());
-        return v == null || v.type() != s.type() ? null
-                : new DumpSnapshot(new Snapshot(s.type(), v, s.ttlMs(), s.readAtMs()), d.payload());
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> List<CompletableFuture<T>> readAll(List<RedisKey> keys, byte[] flag,
-                                                   java.util.function.Function<List<Object>, T> parse) {
-        List<CompletableFuture<T>> out = new ArrayList<>(java.util.Collections.nCopies(keys.size(), null));
-        List<Integer> at = new ArrayList<>(keys.size());
-        for (int i = 0; i < keys.size(); i++) {
-            if (keys.get(i) != null) {
-                at.add(i);
-            }
-        }
-        if (cluster != null) {
-            at.forEach(i -> out.set(i, evalAsync(READ, keys.get(i).unsafeBytes(), readArgs(flag)).thenApply(parse)));
-            return out;
-        }
-        byte[][] args = readArgs(flag, MANY);
-        for (int from = 0; from < at.size(); from += BATCH) {
-            List<Integer> batch = at.subList(from, Math.min(at.size(), from + BATCH));
-            byte[][] k = new byte[batch.size()][];
-            for (int j = 0; j < k.length; j++) {
-                k[j] = keys.get(batch.get(j)).unsafeBytes();
-            }
-            CompletableFuture<List<Object>> all = evalAsync(READ, k, args);
-            for (int j = 0; j < k.length; j++) {
-                int nth = j;
-                out.set(batch.get(j), all.thenApply(replies -> parse.apply((List<Object>) replies.get(nth))));
-            }
-        }
-        return out;
-    }
-
-    /** {@link #createIfAbsent(RedisKey, KeyValue, long)}, sent without waiting. */
-    public CompletableFuture<Boolean> createIfAbsentAsync(RedisKey key, KeyValue value, long ttlMs) {
-        return evalIntegerAsync(WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, ABSENT)).thenApply(n -> n != null && n == 1L);
-    }
-
-    /**
-     * {@link #createIfAbsentAsync} of each key, in as few script calls as the server allows (as
-     * {@link #readAllAsync(List)}); each key's create is atomic and its failure its own. A key
-     * created by a batched call comes with its TTL, read in the same step (see {@link Written}).
+     * {@link #createIfAbsent} of each key, queued until {@link #flush()}, in as few script calls
+     * as the server allows (as {@link #readAllAsync(List)}); each key's create is atomic and its
+     * failure its own. A key created by a batched call comes with its TTL, read in the same step
+     * (see {@link Written}).
      *
      * @return one future per key, in order
      */
     public List<CompletableFuture<Written>> createAllIfAbsentAsync(List<RedisKey> keys, List<KeyValue> values, List<Long> ttlMs) {
-        return writeAll(WRITE, keys, i -> createIfAbsentAsync(keys.get(i), values.get(i), ttlMs.get(i)).thenApply(Written::unseen),
-                List.of(MANY), (i, args) -> {
-            List<byte[]> parts = parts(values.get(i));
-            args.add(bytes(values.get(i).type().wire()));
-            args.add(expiryArg(ttlMs.get(i)));
-            args.add(bytes(Integer.toString(parts.size())));
-            args.addAll(parts);
-        }, done -> {
-            if (done instanceof Long n) {
-                return Written.unseen(n == 1L);
-            }
-            if (done instanceof List<?> created) {
-                return Written.created((Long) created.get(1));
-            }
-            throw new RedisCommandExecutionException(text(done));
-        });
+        return writes.createAllIfAbsentAsync(keys, values, ttlMs);
     }
 
     /**
-     * {@link #restoreIfAbsentAsync} of each key, batched as {@link #createAllIfAbsentAsync}, each
-     * with its read-back taken in the same call where the server allows (see {@link Written}).
+     * {@link #restoreIfAbsent} of each key, batched as {@link #createAllIfAbsentAsync}, each with
+     * its read-back taken in the same call where the server allows (see {@link Written}).
      *
      * @return one future per key, in order
      */
-    @SuppressWarnings("unchecked")
     public List<CompletableFuture<Written>> restoreAllIfAbsentAsync(List<RedisKey> keys, List<byte[]> payloads, List<Long> ttlMs) {
-        List<byte[]> head = List.of(MANY, bytes(Long.toString(chunking.bigElements())), bytes(Long.toString(chunking.bigStringBytes())));
-        return writeAll(RESTORE, keys, i -> restoreIfAbsentAsync(keys.get(i), payloads.get(i), ttlMs.get(i)).thenApply(Written::unseen),
-                head, (i, args) -> {
-                    args.add(expiryArg(ttlMs.get(i)));
-                    args.add(payloads.get(i));
-                }, done -> {
-                    if (!(done instanceof List<?> reply)) {
-                        throw new RedisCommandExecutionException(text(done));
-                    }
-                    if ((Long) reply.get(0) == 0L) {
-                        return new Written(false, snapshot((List<Object>) reply.get(1), 2, System.currentTimeMillis()), null);
-                    }
-                    return Written.created((Long) reply.get(1));
-                });
+        return writes.restoreAllIfAbsentAsync(keys, payloads, ttlMs);
     }
 
+    /** Sends what the {@code Async} methods have queued on this thread. */
+    public void flush() {
+        connections.flush();
+    }
+
+    // ---- big keys -----------------------------------------------------------------------
+
     /**
-     * A batched create or restore of one key, and what the key held right after it, from the same
-     * atomic step.
+     * Copies a big key of this store to {@code target}, in windows, under a temporary name that is
+     * moved into place atomically, and only if {@code targetKey} is then still as expected.
      *
-     * @param created  false when the key existed already (it is left untouched)
-     * @param look     the key as read right after, or null
-     * @param sameTtlMs when created, and so holding exactly what was written (the source's value,
-     *                 byte for byte): its TTL; else null
-     *                 (both null: not looked at — read it back)
+     * @param expected null: the target must be absent; else the DUMP payload it must still hold (a replace)
+     * @return false when the target was not as expected (it is left untouched, nothing stays behind)
      */
-    public record Written(boolean created, Snapshot look, Long sameTtlMs) {
-        static Written unseen(boolean created) {
-            return new Written(created, null, null);
-        }
-
-        /** Created, then found with this PTTL in the same step: -2 when its expiry had passed already. */
-        static Written created(long ttlMs) {
-            return ttlMs == -2 ? new Written(true, Snapshot.absent(System.currentTimeMillis()), null) : new Written(true, null, ttlMs);
-        }
+    public boolean copyBig(RedisKey key, Snapshot src, RedisStore target, RedisKey targetKey, byte[] expected) {
+        return chunks.copy(key, src, target.chunks, targetKey, expected);
     }
 
     /**
-     * Batches of a 'many' write script: its arguments {@code head}, then those of key i added by
-     * {@code argsOf}; key i's part of the reply made into its outcome by {@code reply}. On a
-     * cluster, key i's own call ({@code one}) instead.
+     * Rollback of a big key: if it still has the content {@code written}, replace it by the DUMP
+     * payload {@code previous} (TTL {@code ttlMs}), or delete it when there is none. Unlike the
+     * whole-value path this is not one atomic compare-and-act — a big key's content cannot be
+     * compared inside one script — so a write between the check and the act is lost.
+     *
+     * @return false when the key no longer holds {@code written}; it is left alone
      */
-    private <T> List<CompletableFuture<T>> writeAll(Script script, List<RedisKey> keys,
-                                                    java.util.function.IntFunction<CompletableFuture<T>> one, List<byte[]> head,
-                                                    java.util.function.BiConsumer<Integer, List<byte[]>> argsOf,
-                                                    java.util.function.Function<Object, T> reply) {
-        List<CompletableFuture<T>> out = new ArrayList<>(keys.size());
-        if (cluster != null) {
-            for (int i = 0; i < keys.size(); i++) {
-                out.add(one.apply(i));
-            }
-            return out;
-        }
-        int from = 0;
-        while (from < keys.size()) {
-            // a call holds the server while it runs: it takes no more keys at BATCH keys or once it
-            // holds BATCH_ARGS parts, whichever comes first
-            List<byte[]> args = new ArrayList<>(head);
-            int to = from;
-            while (to < keys.size() && to - from < BATCH && (to == from || args.size() < BATCH_ARGS)) {
-                argsOf.accept(to++, args);
-            }
-            byte[][] k = new byte[to - from][];
-            for (int i = from; i < to; i++) {
-                k[i - from] = keys.get(i).unsafeBytes();
-            }
-            CompletableFuture<List<Object>> all = evalAsync(script, k, args.toArray(new byte[0][]));
-            for (int i = 0; i < k.length; i++) {
-                int at = i;
-                out.add(all.thenApply(done -> reply.apply(done.get(at))));
-            }
-            from = to;
-        }
-        return out;
+    public boolean undoBig(RedisKey key, Side written, byte[] previous, long ttlMs) {
+        return writes.undoBig(key, written, previous, ttlMs);
     }
 
-    /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, sent without waiting. */
-    public CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
-        return evalIntegerAsync(RESTORE, key.unsafeBytes(), ABSENT, expiryArg(ttlMs), payload)
-                .thenApply(n -> n != null && n == 1L);
-    }
-
-    private CompletableFuture<List<Object>> evalAsync(Script script, byte[] key, byte[]... args) {
-        return evalAsync(script, new byte[][] {key}, args);
-    }
-
-    private CompletableFuture<List<Object>> evalAsync(Script script, byte[][] keys, byte[]... args) {
-        return onPipe(pipe -> evalOn(pipe, script, keys, args));
-    }
-
-    /** A script call on the connection that flushes itself, sent at once. */
-    private CompletableFuture<List<Object>> evalNowAsync(Script script, byte[] key, byte[]... args) {
-        return evalOn(async, script, new byte[][] {key}, args);
-    }
-
-    private CompletableFuture<List<Object>> evalOn(RedisClusterAsyncCommands<byte[], byte[]> on, Script script, byte[][] keys,
-                                                   byte[]... args) {
-        // a script missing after a restart is sent again on the connection that flushes itself:
-        // this callback runs on an I/O thread, after the page's flush
-        return on.<List<Object>>evalsha(script.sha, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<List<Object>>eval(script.body, ScriptOutputType.MULTI, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e));
-    }
-
-    private CompletableFuture<Long> evalIntegerAsync(Script script, byte[] key, byte[]... args) {
-        byte[][] keys = {key};
-        return onPipe(pipe -> pipe.<Long>evalsha(script.sha, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                .exceptionallyCompose(e -> noScript(e)
-                        ? async.<Long>eval(script.body, ScriptOutputType.INTEGER, keys, args).toCompletableFuture()
-                        : CompletableFuture.failedFuture(e)));
-    }
-
-    /** Sends on this thread's page connection; one it cannot connect fails the command, as a lost one would. */
-    private <T> CompletableFuture<T> onPipe(
-            java.util.function.Function<RedisClusterAsyncCommands<byte[], byte[]>, CompletableFuture<T>> send) {
-        Pipe pipe;
-        try {
-            pipe = pipes.mine();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return send.apply(pipe.async());
-    }
-
-    private static boolean noScript(Throwable e) {
-        Throwable t = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-        return t instanceof RedisNoScriptException;
-    }
-
-    /** write.lua's arguments; the layout is documented there. */
-    private byte[][] writeArgs(KeyValue value, long ttlMs, byte[] expected) {
-        List<byte[]> args = new ArrayList<>();
-        args.add(expected);
-        args.add(bytes(value.type().wire()));
-        args.add(expiryArg(ttlMs));
-        args.addAll(parts(value));
-        return args.toArray(new byte[0][]);
-    }
-
-    /** A value as write.lua's parts; the layout is documented there. */
-    private static List<byte[]> parts(KeyValue value) {
-        List<byte[]> args = new ArrayList<>();
-        if (value instanceof KeyValue.StringValue s) {
-            args.add(s.value());
-        } else if (value instanceof KeyValue.HashValue h) {
-            h.fields().forEach(f -> {
-                args.add(f.name());
-                args.add(f.value());
-            });
-        } else if (value instanceof KeyValue.ListValue l) {
-            args.addAll(l.items());
-        } else if (value instanceof KeyValue.SetValue s) {
-            args.addAll(s.members());
-        } else if (value instanceof KeyValue.ZSetValue z) {
-            z.members().forEach(m -> {
-                args.add(bytes(Canonical.score(m.score())));
-                args.add(m.member());
-            });
-        } else if (value instanceof KeyValue.StreamValue st) {
-            // Layout documented in write.lua.
-            args.add(st.lastGeneratedId());
-            args.add(bytes(Integer.toString(st.groups().size())));
-            st.groups().forEach(g -> {
-                args.add(g.name());
-                args.add(g.lastDeliveredId());
-            });
-            st.entries().forEach(e -> {
-                args.add(e.id());
-                args.add(bytes(Integer.toString(e.fields().size())));
-                e.fields().forEach(f -> {
-                    args.add(f.name());
-                    args.add(f.value());
-                });
-            });
-        }
-        return args;
-    }
+    // ---- SCAN ---------------------------------------------------------------------------
 
     /**
      * The servers a SCAN must walk, as names for {@link #scan(String, String, String, KeyType, int)}:
@@ -707,362 +267,29 @@ public final class RedisStore implements AutoCloseable {
      * nothing to it, so its walk starts over.
      */
     public List<String> scanNodes() {
-        if (cluster == null) {
-            return List.of("");
-        }
-        ((RedisClusterClient) client).refreshPartitions();
-        List<RedisClusterNode> masters = new ArrayList<>();
-        for (RedisClusterNode n : cluster.getPartitions()) {
-            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
-                masters.add(n);
-            }
-        }
-        masters.sort(java.util.Comparator.comparingInt(n -> n.getSlots().get(0)));
-        List<String> names = new ArrayList<>(masters.size());
-        for (RedisClusterNode n : masters) {
-            names.add(n.getNodeId() + "/" + slotRanges(n.getSlots()));
-        }
-        return names;
-    }
-
-    /** Slots as ranges, e.g. {@code 0-5460}, or {@code 0-99,200-300}. */
-    private static String slotRanges(List<Integer> slots) {
-        List<Integer> sorted = new ArrayList<>(slots);
-        Collections.sort(sorted);
-        StringBuilder out = new StringBuilder();
-        int start = sorted.get(0);
-        int prev = start;
-        for (int i = 1; i <= sorted.size(); i++) {
-            if (i < sorted.size() && sorted.get(i) == prev + 1) {
-                prev = sorted.get(i);
-                continue;
-            }
-            out.append(out.length() == 0 ? "" : ",").append(start).append('-').append(prev);
-            if (i < sorted.size()) {
-                start = sorted.get(i);
-                prev = start;
-            }
-        }
-        return out.toString();
+        return scanning.scanNodes();
     }
 
     /** One SCAN page of a standalone server. {@code match} and {@code type} may be null. */
     public ScanPage scan(String cursor, String match, KeyType type, int count) {
-        return scan("", cursor, match, type, count);
+        return scanning.scan("", cursor, match, type, count);
     }
 
     /** One SCAN page of one server of {@link #scanNodes()}. {@code match} and {@code type} may be null. */
     public ScanPage scan(String node, String cursor, String match, KeyType type, int count) {
-        KeyScanArgs args = KeyScanArgs.Builder.limit(count);
-        if (match != null) {
-            args.match(match.getBytes(StandardCharsets.UTF_8));
-        }
-        if (type != null) {
-            args.type(type.wire());
-        }
-        RedisClusterCommands<byte[], byte[]> on = node.isEmpty() ? redis
-                : cluster.getConnection(node.substring(0, node.indexOf('/'))).sync();
-        KeyScanCursor<byte[]> page = on.scan(ScanCursor.of(cursor), args);
-        List<RedisKey> keys = new ArrayList<>(page.getKeys().size());
-        page.getKeys().forEach(k -> keys.add(RedisKey.of(k)));
-        return new ScanPage(keys, page.isFinished() ? "0" : page.getCursor());
+        return scanning.scan(node, cursor, match, type, count);
     }
 
     /**
      * Every key matching {@code match} (and {@code type}; both may be null) on every server, each
      * once: SCAN may return a key twice, which is filtered out here at the cost of remembering them.
      */
-    public void forEachKey(String match, KeyType type, int count, java.util.function.Consumer<RedisKey> each) {
-        Set<RedisKey> seen = new java.util.HashSet<>();
-        for (String node : scanNodes()) {
-            String cursor = "0";
-            do {
-                ScanPage page = scan(node, cursor, match, type, count);
-                for (RedisKey k : page.keys()) {
-                    if (seen.add(k)) {
-                        each.accept(k);
-                    }
-                }
-                cursor = page.cursor();
-            } while (!"0".equals(cursor));
-        }
-    }
-
-    /**
-     * The raw commands, for tests and tools that need something the store does not offer; on a
-     * cluster they route by key.
-     */
-    public RedisClusterCommands<byte[], byte[]> commands() {
-        return redis;
+    public void forEachKey(String match, KeyType type, int count, Consumer<RedisKey> each) {
+        scanning.forEachKey(match, type, count, each);
     }
 
     @Override
     public void close() {
-        try {
-            pipes.close();
-            connection.close();
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
-    }
-
-    /** A connection that sends only when flushed, and its commands. */
-    record Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async) {
-        Pipe {
-            connection.setAutoFlushCommands(false);
-        }
-    }
-
-    /**
-     * One {@link Pipe} per thread that sends pages. {@value #READY} are connected with the store,
-     * so that a thread's first page waits for a stalled or restarting server as any command
-     * does, instead of failing to connect; a thread beyond those connects on its first page. A
-     * thread that has ended leaves its connection to the next one.
-     */
-    static final class Pipes implements AutoCloseable {
-        /** The migrator's two stream threads, or the verifier's one. */
-        static final int READY = 2;
-        private final java.util.function.Supplier<Pipe> connect;
-        private final java.util.Map<Thread, Pipe> taken = new java.util.HashMap<>();
-        private final java.util.ArrayDeque<Pipe> free = new java.util.ArrayDeque<>();
-        private final ThreadLocal<Pipe> mine = new ThreadLocal<>();
-        private boolean closed;
-
-        Pipes(java.util.function.Supplier<Pipe> connect) {
-            this.connect = connect;
-            try {
-                for (int i = 0; i < READY; i++) {
-                    free.add(connect.get());
-                }
-            } catch (RuntimeException e) {
-                close();
-                throw e;
-            }
-        }
-
-        /** This thread's connection; a failure to connect is thrown. */
-        Pipe mine() {
-            Pipe p = mine.get();
-            if (p == null) {
-                p = take();
-                mine.set(p);
-            }
-            return p;
-        }
-
-        /** This thread's connection, or null when it has none (so nothing is queued on one). */
-        Pipe mineIfConnected() {
-            return mine.get();
-        }
-
-        private synchronized Pipe take() {
-            if (closed) {
-                throw new IllegalStateException("the Redis connections are closed");
-            }
-            taken.entrySet().removeIf(e -> {
-                if (e.getKey().isAlive()) {
-                    return false;
-                }
-                free.add(e.getValue());
-                return true;
-            });
-            Pipe p = free.isEmpty() ? connect.get() : free.poll();
-            taken.put(Thread.currentThread(), p);
-            return p;
-        }
-
-        @Override
-        public synchronized void close() {
-            closed = true;
-            taken.values().forEach(p -> p.connection().close());
-            free.forEach(p -> p.connection().close());
-            taken.clear();
-            free.clear();
-        }
-    }
-
-    // ---- helpers ------------------------------------------------------------------------
-
-    /** read.lua's arguments: the flag, the big-key limits, then {@code more} ({@code MANY} for several keys). */
-    private byte[][] readArgs(byte[] flag, byte[]... more) {
-        byte[][] args = new byte[3 + more.length][];
-        args[0] = flag;
-        args[1] = bytes(Long.toString(chunking.bigElements()));
-        args[2] = bytes(Long.toString(chunking.bigStringBytes()));
-        System.arraycopy(more, 0, args, 3, more.length);
-        return args;
-    }
-
-    /**
-     * A TTL (time left now) as the write scripts take it: the absolute expiry on this
-     * server's clock; {@code <= 0} is persistent, sent as 0.
-     */
-    private byte[] expiryArg(long ttlMs) {
-        return bytes(Long.toString(clock.expiryAt(ttlMs)));
-    }
-
-    /** A read.lua reply as a snapshot; the value, if the type has one, is at {@code valueAt}. */
-    private static Snapshot snapshot(List<Object> reply, int valueAt, long at) {
-        String type = text(reply.get(0));
-        if ("none".equals(type)) {
-            return Snapshot.absent(at);
-        }
-        KeyType t = Canonical.typeOf(type);
-        long ttl = (Long) reply.get(1);
-        if (reply.size() == 3 && reply.get(2) instanceof Long) {
-            return new Snapshot(t, null, ttl, at, true); // big: {type, ttl, length}
-        }
-        if (reply.size() <= valueAt) {
-            return new Snapshot(t, null, ttl, at);
-        }
-        return new Snapshot(t, value(t, reply.get(valueAt)), ttl, at);
-    }
-
-    private List<Object> eval(Script script, byte[] key, byte[]... args) {
-        try {
-            return redis.evalsha(script.sha, ScriptOutputType.MULTI, new byte[][] {key}, args);
-        } catch (RedisNoScriptException e) {
-            return redis.eval(script.body, ScriptOutputType.MULTI, new byte[][] {key}, args);
-        }
-    }
-
-    private Long evalInteger(Script script, byte[] key, byte[]... args) {
-        return evalInteger(script, new byte[][] {key}, args);
-    }
-
-    private Long evalInteger(Script script, byte[][] keys, byte[]... args) {
-        try {
-            return redis.evalsha(script.sha, ScriptOutputType.INTEGER, keys, args);
-        } catch (RedisNoScriptException e) {
-            return redis.eval(script.body, ScriptOutputType.INTEGER, keys, args);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static KeyValue value(KeyType type, Object raw) {
-        switch (type) {
-            case STRING:
-                return new KeyValue.StringValue((byte[]) raw);
-            case HASH: {
-                List<?> l = list(raw);
-                List<KeyValue.Field> fields = new ArrayList<>(l.size() / 2);
-                for (int i = 0; i + 1 < l.size(); i += 2) {
-                    fields.add(new KeyValue.Field((byte[]) l.get(i), (byte[]) l.get(i + 1)));
-                }
-                return new KeyValue.HashValue(fields);
-            }
-            case LIST:
-                return new KeyValue.ListValue(elements(raw));
-            case SET:
-                return new KeyValue.SetValue(elements(raw));
-            case ZSET: {
-                List<?> l = list(raw);
-                List<KeyValue.Scored> members = new ArrayList<>(l.size() / 2);
-                for (int i = 0; i + 1 < l.size(); i += 2) {
-                    members.add(new KeyValue.Scored((byte[]) l.get(i), parseScore(text(l.get(i + 1)))));
-                }
-                return new KeyValue.ZSetValue(members);
-            }
-            case STREAM:
-                return stream((List<Object>) raw);
-            default:
-                return null;
-        }
-    }
-
-    /** {entries as XRANGE gives them, last-generated-id, flat {group name, last-delivered-id, ...}}. */
-    @SuppressWarnings("unchecked")
-    private static KeyValue.StreamValue stream(List<Object> raw) {
-        List<KeyValue.StreamEntry> entries = entries((List<Object>) raw.get(0));
-        List<Object> rawGroups = (List<Object>) raw.get(2);
-        List<KeyValue.StreamGroup> groups = new ArrayList<>(rawGroups.size() / 2);
-        for (int i = 0; i + 1 < rawGroups.size(); i += 2) {
-            groups.add(new KeyValue.StreamGroup((byte[]) rawGroups.get(i), (byte[]) rawGroups.get(i + 1)));
-        }
-        return new KeyValue.StreamValue(entries, (byte[]) raw.get(1), groups);
-    }
-
-    /** Stream entries as XRANGE replies them, exactly: field order and repeated field names kept. */
-    @SuppressWarnings("unchecked")
-    static List<KeyValue.StreamEntry> entries(List<Object> xrange) {
-        List<KeyValue.StreamEntry> entries = new ArrayList<>(xrange.size());
-        for (Object o : xrange) {
-            List<Object> e = (List<Object>) o;
-            List<Object> kv = (List<Object>) e.get(1);
-            List<KeyValue.Field> fields = new ArrayList<>(kv.size() / 2);
-            for (int i = 0; i + 1 < kv.size(); i += 2) {
-                fields.add(new KeyValue.Field((byte[]) kv.get(i), (byte[]) kv.get(i + 1)));
-            }
-            entries.add(new KeyValue.StreamEntry((byte[]) e.get(0), fields));
-        }
-        return entries;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<byte[]> elements(Object raw) {
-        if (raw instanceof byte[] packed) {
-            return Packed.elements(packed);
-        }
-        List<Object> l = (List<Object>) raw;
-        List<byte[]> out = new ArrayList<>(l.size());
-        l.forEach(o -> out.add((byte[]) o));
-        return out;
-    }
-
-    /** A collection's elements as read.lua replies them: packed (a string) or one reply each. */
-    @SuppressWarnings("unchecked")
-    private static List<?> list(Object raw) {
-        return raw instanceof byte[] packed ? Packed.elements(packed) : (List<Object>) raw;
-    }
-
-    static double parseScore(String s) {
-        return switch (s) {
-            case "inf", "+inf" -> Double.POSITIVE_INFINITY;
-            case "-inf" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(s);
-        };
-    }
-
-    private static String text(Object o) {
-        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
-    }
-
-    private static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-    }
-
-    private record Script(byte[] body, String sha) {
-        /** A script made of these resources, in order (one Lua chunk: locals of one part are seen by the next). */
-        static Script load(String... parts) {
-            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-            for (String name : parts) {
-                try (InputStream in = RedisStore.class.getResourceAsStream(name)) {
-                    if (in == null) {
-                        throw new IllegalStateException("missing script " + name);
-                    }
-                    body.writeBytes(in.readAllBytes());
-                    body.write('\n');
-                } catch (IOException e) {
-                    throw new IllegalStateException("cannot read script " + name, e);
-                }
-            }
-            return new Script(body.toByteArray(), sha1(body.toByteArray()));
-        }
-
-        private static String sha1(byte[] body) {
-            try {
-                return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest(body));
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        }
+        connections.close();
     }
 }

@@ -8,7 +8,7 @@ import io.lettuce.core.SslVerifyMode;
 
 /**
  * How an endpoint's TLS and credential options become Lettuce settings. Kept apart from
- * {@link RedisStore} so that every client keyferry builds (standalone or cluster) trusts,
+ * {@link RedisConnections} so that every client keyferry builds (standalone or cluster) trusts,
  * verifies and authenticates the same way.
  */
 public final class RedisUris {

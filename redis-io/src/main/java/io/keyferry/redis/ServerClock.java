@@ -41,6 +41,11 @@ final class ServerClock {
         return now + ttlMs + offset(now);
     }
 
+    /** {@link #expiryAt(long)} as the scripts take it: a decimal number. */
+    byte[] expiryArg(long ttlMs) {
+        return Long.toString(expiryAt(ttlMs)).getBytes(StandardCharsets.UTF_8);
+    }
+
     private synchronized long offset(long now) {
         if (!measured || now - measuredAtMs >= REFRESH_MS) {
             // A slow round trip (the server busy or stalled) blurs the offset by up to half of it:

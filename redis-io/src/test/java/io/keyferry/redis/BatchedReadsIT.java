@@ -33,44 +33,47 @@ class BatchedReadsIT {
     private static final Chunking SMALL = new Chunking(50, 1_000, 7, 100);
     private static RedisProcess server;
     private static RedisStore store;
+    private static RawRedis raw;
 
     @BeforeAll
     static void start() {
         server = RedisProcess.start();
         store = RedisStore.connect(RedisEndpoint.parse("--source", server.uri(), false), SMALL);
+        raw = RawRedis.connect(server.uri());
     }
 
     @AfterAll
     static void stop() {
+        raw.close();
         store.close();
         server.stop();
     }
 
     @BeforeEach
     void flush() {
-        store.commands().flushall();
+        raw.commands().flushall();
     }
 
     @Test
     void eachKeyOfSeveralBatchesGetsWhatItsOwnReadGetsInOrder() {
         List<RedisKey> keys = new ArrayList<>();
-        for (int i = 0; i < 2 * RedisStore.BATCH + 37; i++) {
+        for (int i = 0; i < 2 * Scripts.BATCH + 37; i++) {
             String k = "k" + i;
             switch (i % 7) {
-                case 0 -> store.commands().set(b(k), b("{\"i\":" + i + "}"));
-                case 1 -> store.commands().hset(b(k), Map.of(b("f"), b("v" + i), b("g"), b("w")));
-                case 2 -> store.commands().rpush(b(k), b("a"), b("b" + i));
-                case 3 -> store.commands().sadd(b(k), b("m" + i), b("n"));
-                case 4 -> store.commands().zadd(b(k), i, b("z"));
-                case 5 -> store.commands().xadd(b(k), new XAddArgs().id(i + 1 + "-0"), Map.of(b("f"), b("v")));
+                case 0 -> raw.commands().set(b(k), b("{\"i\":" + i + "}"));
+                case 1 -> raw.commands().hset(b(k), Map.of(b("f"), b("v" + i), b("g"), b("w")));
+                case 2 -> raw.commands().rpush(b(k), b("a"), b("b" + i));
+                case 3 -> raw.commands().sadd(b(k), b("m" + i), b("n"));
+                case 4 -> raw.commands().zadd(b(k), i, b("z"));
+                case 5 -> raw.commands().xadd(b(k), new XAddArgs().id(i + 1 + "-0"), Map.of(b("f"), b("v")));
                 default -> { } // missing
             }
             if (i % 5 == 0) {
-                store.commands().pexpire(b(k), 60_000);
+                raw.commands().pexpire(b(k), 60_000);
             }
             keys.add(RedisKey.of(k));
         }
-        store.commands().set(b("big"), b("x".repeat(5_000))); // over SMALL's string limit
+        raw.commands().set(b("big"), b("x".repeat(5_000))); // over SMALL's string limit
         keys.add(RedisKey.of("big"));
 
         List<CompletableFuture<Snapshot>> all = store.readAllAsync(keys);
@@ -90,8 +93,8 @@ class BatchedReadsIT {
 
     @Test
     void aKeyLeftOutIsNotReadAndTheOthersKeepTheirPlaces() {
-        store.commands().set(b("a"), b("1"));
-        store.commands().set(b("c"), b("3"));
+        raw.commands().set(b("a"), b("1"));
+        raw.commands().set(b("c"), b("3"));
         List<CompletableFuture<Snapshot>> all = store.readAllAsync(java.util.Arrays.asList(RedisKey.of("a"), null, RedisKey.of("c")));
         store.flush();
         assertEquals(3, all.size());
@@ -104,7 +107,7 @@ class BatchedReadsIT {
     void aBatchedDumpReadGivesEachKeyItsOwnPayload() {
         List<RedisKey> keys = new ArrayList<>();
         for (int i = 0; i < 150; i++) {
-            store.commands().set(b("d" + i), b("value " + i));
+            raw.commands().set(b("d" + i), b("value " + i));
             keys.add(RedisKey.of("d" + i));
         }
         List<CompletableFuture<DumpSnapshot>> all = store.readDumpAllAsync(keys);
@@ -119,7 +122,7 @@ class BatchedReadsIT {
         int threads = 4;
         for (int t = 0; t < threads; t++) {
             for (int i = 0; i < 40; i++) {
-                store.commands().set(b("t" + t + ":" + i), b("v" + t + ":" + i));
+                raw.commands().set(b("t" + t + ":" + i), b("v" + t + ":" + i));
             }
         }
         List<Thread> running = new ArrayList<>();
@@ -157,7 +160,7 @@ class BatchedReadsIT {
     @Test
     void threadsThatComeAndGoOneAfterAnotherReuseThePageConnectionsTheStoreOpened() throws Exception {
         try (RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", server.uri(), false))) {
-            long opened = clients(s);
+            long opened = clients(raw);
             for (int i = 0; i < 5; i++) {
                 Thread t = new Thread(() -> {
                     var all = s.readAllAsync(List.of(RedisKey.of("x")));
@@ -170,29 +173,30 @@ class BatchedReadsIT {
             var all = s.readAllAsync(List.of(RedisKey.of("x")));
             s.flush();
             all.get(0).join();
-            assertEquals(opened, clients(s), "no connection more than the store opened");
+            assertEquals(opened, clients(raw), "no connection more than the store opened");
         }
     }
 
     @Test
     void aBatchThatFailsFailsEachOfItsKeysAndNoOther() {
         try (RedisProcess noXinfo = RedisProcess.start("--rename-command", "XINFO", "");
-             RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", noXinfo.uri(), false))) {
+             RedisStore s = RedisStore.connect(RedisEndpoint.parse("--source", noXinfo.uri(), false));
+             RawRedis noXinfoRaw = RawRedis.connect(noXinfo.uri())) {
             List<RedisKey> keys = new ArrayList<>();
-            for (int i = 0; i < RedisStore.BATCH + 10; i++) {
-                s.commands().set(b("s" + i), b("v"));
+            for (int i = 0; i < Scripts.BATCH + 10; i++) {
+                noXinfoRaw.commands().set(b("s" + i), b("v"));
                 keys.add(RedisKey.of("s" + i));
             }
             // a stream cannot be read without XINFO: the script fails for the whole first batch
-            s.commands().del(b("s3"));
-            s.commands().xadd(b("s3"), Map.of(b("f"), b("v")));
+            noXinfoRaw.commands().del(b("s3"));
+            noXinfoRaw.commands().xadd(b("s3"), Map.of(b("f"), b("v")));
             List<CompletableFuture<Snapshot>> all = s.readAllAsync(keys);
             s.flush();
-            for (int i = 0; i < RedisStore.BATCH; i++) {
+            for (int i = 0; i < Scripts.BATCH; i++) {
                 int at = i;
                 assertThrows(CompletionException.class, () -> all.get(at).join(), "s" + i);
             }
-            for (int i = RedisStore.BATCH; i < keys.size(); i++) {
+            for (int i = Scripts.BATCH; i < keys.size(); i++) {
                 assertTrue(all.get(i).join().exists(), "s" + i);
             }
         }
@@ -203,17 +207,17 @@ class BatchedReadsIT {
         List<RedisKey> keys = new ArrayList<>();
         List<KeyValue> values = new ArrayList<>();
         List<Long> ttls = new ArrayList<>();
-        for (int i = 0; i < RedisStore.BATCH + 20; i++) {
+        for (int i = 0; i < Scripts.BATCH + 20; i++) {
             keys.add(RedisKey.of("c" + i));
             values.add(i % 2 == 0 ? new KeyValue.StringValue(b("v" + i))
                     : new KeyValue.HashValue(List.of(new KeyValue.Field(b("f"), b("v" + i)))));
             ttls.add(i % 3 == 0 ? 60_000L : 0L);
         }
-        store.commands().set(b("c7"), b("theirs"));
-        List<CompletableFuture<RedisStore.Written>> done = store.createAllIfAbsentAsync(keys, values, ttls);
+        raw.commands().set(b("c7"), b("theirs"));
+        List<CompletableFuture<Written>> done = store.createAllIfAbsentAsync(keys, values, ttls);
         store.flush();
         for (int i = 0; i < keys.size(); i++) {
-            RedisStore.Written w = done.get(i).join();
+            Written w = done.get(i).join();
             assertEquals(i != 7, w.created(), "c" + i);
             Snapshot now = store.read(keys.get(i));
             if (i != 7) {
@@ -226,7 +230,7 @@ class BatchedReadsIT {
                 assertNull(w.sameTtlMs(), "refused: read back by the caller");
             }
         }
-        assertEquals("theirs", new String(store.commands().get(b("c7")), StandardCharsets.UTF_8));
+        assertEquals("theirs", new String(raw.commands().get(b("c7")), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -244,75 +248,75 @@ class BatchedReadsIT {
             keys.add(RedisKey.of("h" + k));
             values.add(new KeyValue.HashValue(fields));
         }
-        long before = calls(store, "evalsha");
-        List<CompletableFuture<RedisStore.Written>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
+        long before = calls(raw, "evalsha");
+        List<CompletableFuture<Written>> done = store.createAllIfAbsentAsync(keys, values, java.util.Collections.nCopies(5, 0L));
         store.flush();
         done.forEach(d -> assertTrue(d.join().created()));
         // 12,000 parts each: two keys reach the 20,000 parts after which a call takes no more
-        assertEquals(3, calls(store, "evalsha") - before);
+        assertEquals(3, calls(raw, "evalsha") - before);
         for (int k = 0; k < 5; k++) {
-            assertEquals(6_000L, store.commands().hlen(b("h" + k)));
-            assertArrayEquals(b("v" + k + ":5999"), store.commands().hget(b("h" + k), b("f5999")));
+            assertEquals(6_000L, raw.commands().hlen(b("h" + k)));
+            assertArrayEquals(b("v" + k + ":5999"), raw.commands().hget(b("h" + k), b("f5999")));
         }
     }
 
     @Test
     void aBatchedRestoreFailsOnlyTheKeyWhosePayloadIsBad() {
-        store.commands().set(b("src"), b("payload source"));
+        raw.commands().set(b("src"), b("payload source"));
         byte[] good = store.readDump(RedisKey.of("src")).payload();
         List<RedisKey> keys = List.of(RedisKey.of("r0"), RedisKey.of("r1"), RedisKey.of("r2"));
         List<byte[]> payloads = List.of(good, b("not a dump payload"), good);
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(keys, payloads, List.of(0L, 0L, 30_000L));
         store.flush();
         assertTrue(done.get(0).join().created());
         CompletionException bad = assertThrows(CompletionException.class, () -> done.get(1).join());
         assertTrue(bad.getCause().getMessage().contains("payload"), bad.getCause().getMessage());
         assertTrue(done.get(2).join().created());
-        assertEquals(0L, store.commands().exists(b("r1")));
-        assertEquals("payload source", new String(store.commands().get(b("r2")), StandardCharsets.UTF_8));
-        assertTrue(store.commands().pttl(b("r2")) > 20_000);
+        assertEquals(0L, raw.commands().exists(b("r1")));
+        assertEquals("payload source", new String(raw.commands().get(b("r2")), StandardCharsets.UTF_8));
+        assertTrue(raw.commands().pttl(b("r2")) > 20_000);
     }
 
     @Test
     void aBatchedRestoreReadsEachKeyBackInTheSameCallAsItsTtlAndLeavesAKeyThatExistsUntouched() {
-        store.commands().hset(b("src-hash"), Map.of(b("f"), b("v"), b("g"), b("w")));
-        store.commands().set(b("taken"), b("the application's"));
-        store.commands().pexpire(b("taken"), 90_000);
+        raw.commands().hset(b("src-hash"), Map.of(b("f"), b("v"), b("g"), b("w")));
+        raw.commands().set(b("taken"), b("the application's"));
+        raw.commands().pexpire(b("taken"), 90_000);
         byte[] hash = store.readDump(RedisKey.of("src-hash")).payload();
-        long calls = calls(store, "evalsha");
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(
+        long calls = calls(raw, "evalsha");
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(
                 List.of(RedisKey.of("copy"), RedisKey.of("taken"), RedisKey.of("plain")), List.of(hash, hash, hash),
                 List.of(40_000L, 0L, 0L));
         store.flush();
-        RedisStore.Written copy = done.get(0).join();
+        Written copy = done.get(0).join();
         assertTrue(copy.created());
         assertTrue(copy.sameTtlMs() > 39_000 && copy.sameTtlMs() <= 40_002, "ttl (to a ms or two: an absolute expiry) " + copy.sameTtlMs());
         assertNull(copy.look(), "no value sent back: the restore's OK says the key holds the payload");
         assertEquals(-1L, done.get(2).join().sameTtlMs(), "persistent");
-        RedisStore.Written taken = done.get(1).join();
+        Written taken = done.get(1).join();
         assertFalse(taken.created());
         assertNull(taken.sameTtlMs());
         assertEquals(KeyType.STRING, taken.look().type(), "the key as it was found, whole");
         assertArrayEquals(b("the application's"), ((KeyValue.StringValue) taken.look().value()).value());
         assertTrue(taken.look().ttlMs() > 80_000, "its TTL untouched too");
-        assertArrayEquals(b("the application's"), store.commands().get(b("taken")));
-        assertEquals(Map.of("f", "v", "g", "w"), text(store.commands().hgetall(b("copy"))));
-        assertEquals(1, calls(store, "evalsha") - calls, "one call for the writes and the read-backs");
+        assertArrayEquals(b("the application's"), raw.commands().get(b("taken")));
+        assertEquals(Map.of("f", "v", "g", "w"), text(raw.commands().hgetall(b("copy"))));
+        assertEquals(1, calls(raw, "evalsha") - calls, "one call for the writes and the read-backs");
     }
 
     @Test
     void aBatchedRestoreWhoseExpiryHasPassedLeavesNoKeyAndSaysSo() throws InterruptedException {
-        store.commands().set(b("src"), b("v"));
+        raw.commands().set(b("src"), b("v"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         // a TTL of 1 ms, restored after the store's clock has moved on: the absolute time has passed
-        List<CompletableFuture<RedisStore.Written>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
+        List<CompletableFuture<Written>> done = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("gone")),
                 List.of(payload), List.of(1L));
         Thread.sleep(20);
         store.flush();
-        RedisStore.Written r = done.get(0).join();
+        Written r = done.get(0).join();
         assertTrue(r.created());
         assertFalse(r.look().exists());
-        assertEquals(0L, store.commands().exists(b("gone")));
+        assertEquals(0L, raw.commands().exists(b("gone")));
     }
 
     private static Map<String, String> text(Map<byte[], byte[]> m) {
@@ -322,7 +326,7 @@ class BatchedReadsIT {
     }
 
     /** How many connections the server has (every test's store and server share it). */
-    private static long clients(RedisStore s) {
+    private static long clients(RawRedis s) {
         String prefix = "connected_clients:";
         for (String line : s.commands().info("clients").split("\r?\n")) {
             if (line.startsWith(prefix)) {
@@ -333,7 +337,7 @@ class BatchedReadsIT {
     }
 
     /** The server's count of calls of {@code command}. */
-    private static long calls(RedisStore s, String command) {
+    private static long calls(RawRedis s, String command) {
         String prefix = "cmdstat_" + command + ":calls=";
         for (String line : s.commands().info("commandstats").split("\r?\n")) {
             if (line.startsWith(prefix)) {

@@ -37,6 +37,8 @@ class BigKeysIT {
     private static RedisStore target;
     private static RedisStore sourceWhole;
     private static RedisStore targetWhole;
+    private static RawRedis sourceRaw;
+    private static RawRedis targetRaw;
 
     @BeforeAll
     static void start() {
@@ -46,11 +48,13 @@ class BigKeysIT {
         target = RedisStore.connect(RedisEndpoint.parse("--target", targetServer.uri(), false), SMALL);
         sourceWhole = RedisStore.connect(RedisEndpoint.parse("--source", sourceServer.uri(), false));
         targetWhole = RedisStore.connect(RedisEndpoint.parse("--target", targetServer.uri(), false));
+        sourceRaw = RawRedis.connect(sourceServer.uri());
+        targetRaw = RawRedis.connect(targetServer.uri());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : List.<AutoCloseable>of(source, target, sourceWhole, targetWhole, sourceServer, targetServer)) {
+        for (AutoCloseable c : List.<AutoCloseable>of(sourceRaw, targetRaw, source, target, sourceWhole, targetWhole, sourceServer, targetServer)) {
             try {
                 c.close();
             } catch (Exception e) {
@@ -61,9 +65,9 @@ class BigKeysIT {
 
     @BeforeEach
     void flush() {
-        source.commands().flushall();
-        target.commands().flushall();
-        target.commands().configSet("maxmemory", "0");
+        sourceRaw.commands().flushall();
+        targetRaw.commands().flushall();
+        targetRaw.commands().configSet("maxmemory", "0");
     }
 
     /** One key of each type, 200 elements (or 5000 bytes) with binary parts, some with a TTL. */
@@ -85,7 +89,7 @@ class BigKeysIT {
 
     @Test
     void aKeyOverTheLimitsIsReadWithoutItsValueAndHashedInWindowsExactlyAsWhole() {
-        load(source.commands());
+        load(sourceRaw.commands());
         for (String k : List.of("h", "s", "z", "l", "x", "str")) {
             RedisKey key = RedisKey.of(k);
             Snapshot s = source.read(key);
@@ -103,7 +107,7 @@ class BigKeysIT {
 
     @Test
     void everyTypeIsCopiedInWindowsWithItsContentTtlAndStreamBookkeeping() {
-        load(source.commands());
+        load(sourceRaw.commands());
         for (String k : List.of("h", "s", "z", "l", "x", "str")) {
             RedisKey key = RedisKey.of(k);
             RedisKey to = RedisKey.of("copy:" + k);
@@ -118,12 +122,12 @@ class BigKeysIT {
                 assertEquals(-1, back.ttlMs(), k + " stays persistent");
             }
         }
-        assertArrayEquals(source.commands().get(b("str")), target.commands().get(b("copy:str")));
+        assertArrayEquals(sourceRaw.commands().get(b("str")), targetRaw.commands().get(b("copy:str")));
         io.keyferry.core.hash.KeyValue.StreamValue x = (io.keyferry.core.hash.KeyValue.StreamValue) targetWhole.read(RedisKey.of("copy:x")).value();
         assertEquals("999-0", new String(x.lastGeneratedId(), StandardCharsets.US_ASCII));
         assertEquals("readers", new String(x.groups().get(0).name(), StandardCharsets.US_ASCII));
         assertEquals("100-1", new String(x.groups().get(0).lastDeliveredId(), StandardCharsets.US_ASCII));
-        assertEquals(6, target.commands().dbsize(), "no temporary key is left behind");
+        assertEquals(6, targetRaw.commands().dbsize(), "no temporary key is left behind");
     }
 
     @Test
@@ -138,32 +142,32 @@ class BigKeysIT {
 
     @Test
     void anExistingTargetIsNeverOverwrittenAndNothingIsLeftBehind() {
-        load(source.commands());
-        target.commands().set(b("copy:h"), b("the application's"));
+        load(sourceRaw.commands());
+        targetRaw.commands().set(b("copy:h"), b("the application's"));
         assertFalse(source.copyBig(RedisKey.of("h"), source.read(RedisKey.of("h")), target, RedisKey.of("copy:h"), null));
-        assertArrayEquals(b("the application's"), target.commands().get(b("copy:h")));
-        assertEquals(1, target.commands().dbsize());
+        assertArrayEquals(b("the application's"), targetRaw.commands().get(b("copy:h")));
+        assertEquals(1, targetRaw.commands().dbsize());
     }
 
     @Test
     void aReplaceMovesTheNewValueInOnlyOverTheExactValueExpected() {
-        load(source.commands());
+        load(sourceRaw.commands());
         RedisKey to = RedisKey.of("copy:s");
-        target.commands().sadd(b("copy:s"), b("old"));
-        byte[] old = target.commands().dump(b("copy:s"));
+        targetRaw.commands().sadd(b("copy:s"), b("old"));
+        byte[] old = targetRaw.commands().dump(b("copy:s"));
         assertTrue(source.copyBig(RedisKey.of("s"), source.read(RedisKey.of("s")), target, to, old));
         assertEquals(sourceWhole.read(RedisKey.of("s")).side().sha256(), target.side(to).sha256());
 
-        target.commands().sadd(b("copy:s"), b("changed by the application"));
+        targetRaw.commands().sadd(b("copy:s"), b("changed by the application"));
         assertFalse(source.copyBig(RedisKey.of("s"), source.read(RedisKey.of("s")), target, to, old));
-        assertEquals(1, target.commands().dbsize());
+        assertEquals(1, targetRaw.commands().dbsize());
     }
 
     @Test
     void aCopyThatFailsHalfwayLeavesNoTemporaryKeyOnTheTarget() {
-        source.commands().set(b("huge"), new byte[400_000]);
-        target.commands().configSet("maxmemory-policy", "noeviction");
-        target.commands().configSet("maxmemory", Long.toString(usedMemory() + 200_000));
+        sourceRaw.commands().set(b("huge"), new byte[400_000]);
+        targetRaw.commands().configSet("maxmemory-policy", "noeviction");
+        targetRaw.commands().configSet("maxmemory", Long.toString(usedMemory() + 200_000));
         RedisStore bigStrings = RedisStore.connect(RedisEndpoint.parse("--source", sourceServer.uri(), false),
                 new Chunking(50, 1_000, 7, 10_000));
         try {
@@ -173,12 +177,12 @@ class BigKeysIT {
         } finally {
             bigStrings.close();
         }
-        assertEquals(0, target.commands().dbsize(), "the part written so far is dropped");
+        assertEquals(0, targetRaw.commands().dbsize(), "the part written so far is dropped");
     }
 
     @Test
     void aBigHashStillGivesTheFieldsANameIsDerivedFrom() {
-        load(source.commands());
+        load(sourceRaw.commands());
         RedisKey h = RedisKey.of("h");
         var value = (io.keyferry.core.hash.KeyValue.HashValue) source.valueToName(h, source.read(h),
                 List.of("f7\0\u00ff".getBytes(StandardCharsets.ISO_8859_1), b("absent")));
@@ -188,7 +192,7 @@ class BigKeysIT {
     }
 
     private static long usedMemory() {
-        String info = target.commands().info("memory");
+        String info = targetRaw.commands().info("memory");
         for (String line : info.split("\r\n")) {
             if (line.startsWith("used_memory:")) {
                 return Long.parseLong(line.substring("used_memory:".length()));

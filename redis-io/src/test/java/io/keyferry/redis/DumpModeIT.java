@@ -35,6 +35,8 @@ class DumpModeIT {
     private static RedisProcess targetServer;
     private static RedisStore source;
     private static RedisStore target;
+    private static RawRedis sourceRaw;
+    private static RawRedis targetRaw;
 
     @BeforeAll
     static void start() {
@@ -42,10 +44,14 @@ class DumpModeIT {
         targetServer = RedisProcess.start();
         source = RedisStore.connect(RedisEndpoint.parse("--source", sourceServer.uri(), false));
         target = RedisStore.connect(RedisEndpoint.parse("--target", targetServer.uri(), false));
+        sourceRaw = RawRedis.connect(sourceServer.uri());
+        targetRaw = RawRedis.connect(targetServer.uri());
     }
 
     @AfterAll
     static void stop() {
+        sourceRaw.close();
+        targetRaw.close();
         source.close();
         target.close();
         sourceServer.stop();
@@ -54,13 +60,13 @@ class DumpModeIT {
 
     @BeforeEach
     void flush() {
-        source.commands().flushall();
-        target.commands().flushall();
+        sourceRaw.commands().flushall();
+        targetRaw.commands().flushall();
     }
 
     @Test
     void everyTypeIsRestoredOnAnotherServerWithItsHashAndTtl() {
-        RedisClusterCommands<byte[], byte[]> r = source.commands();
+        RedisClusterCommands<byte[], byte[]> r = sourceRaw.commands();
         r.set(b("k:string"), b("{\"b\": [1, 2], \"a\": \"x\"}"));
         r.hset(b("k:hash"), Map.of(b("f1"), b("v1"), b("f2"), new byte[] {0, (byte) 0xff}));
         r.rpush(b("k:list"), b("x"), b("y"), b("x"));
@@ -93,7 +99,7 @@ class DumpModeIT {
             assertEquals(d.snapshot().side().sha256(), back.side().sha256(), k);
             assertEquals(d.snapshot().side().size(), back.side().size(), k);
             long srcTtl = r.pttl(key.unsafeBytes());
-            long dstTtl = target.commands().pttl(key.unsafeBytes());
+            long dstTtl = targetRaw.commands().pttl(key.unsafeBytes());
             if (srcTtl < 0) {
                 assertEquals(-1L, dstTtl, k);
             } else {
@@ -102,17 +108,17 @@ class DumpModeIT {
         }
         assertEquals(EnumSet.allOf(KeyType.class), seen);
         // DUMP carries what struct mode cannot: the group's pending entry and its consumer.
-        assertEquals(1L, target.commands().xpending(b("k:stream"), b("grp")).getCount());
+        assertEquals(1L, targetRaw.commands().xpending(b("k:stream"), b("grp")).getCount());
     }
 
     @Test
     void anExistingKeyIsNeverOverwrittenByRestore() {
-        source.commands().hset(b("taken"), b("f"), b("v"));
+        sourceRaw.commands().hset(b("taken"), b("f"), b("v"));
         DumpSnapshot d = source.readDump(RedisKey.of("taken"));
-        target.commands().set(b("taken"), b("theirs"));
+        targetRaw.commands().set(b("taken"), b("theirs"));
         assertFalse(target.restoreIfAbsent(RedisKey.of("taken"), d.payload(), 10_000));
-        assertArrayEquals(b("theirs"), target.commands().get(b("taken")));
-        assertEquals(-1L, target.commands().pttl(b("taken")));
+        assertArrayEquals(b("theirs"), targetRaw.commands().get(b("taken")));
+        assertEquals(-1L, targetRaw.commands().pttl(b("taken")));
     }
 
     @Test
@@ -128,7 +134,7 @@ class DumpModeIT {
         RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
                 () -> target.restoreIfAbsent(RedisKey.of("bad"), b("not a dump payload"), -1));
         assertTrue(e.getMessage().contains("DUMP payload"), e.getMessage());
-        assertEquals(0L, target.commands().exists(b("bad")));
+        assertEquals(0L, targetRaw.commands().exists(b("bad")));
     }
 
     private static byte[] b(String s) {

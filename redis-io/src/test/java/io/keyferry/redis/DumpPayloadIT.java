@@ -29,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DumpPayloadIT {
     private static RedisProcess server;
     private static RedisStore store;
+    private static RawRedis raw;
     private static final List<String> KEYS = new ArrayList<>();
 
     @BeforeAll
@@ -36,7 +37,8 @@ class DumpPayloadIT {
         // DEBUG, to have a list keep an element in a node of its own (a "plain" node)
         server = RedisProcess.start("--enable-debug-command", "yes");
         store = RedisStore.connect(RedisEndpoint.parse("--source", server.uri(), false));
-        var r = store.commands();
+        raw = RawRedis.connect(server.uri());
+        var r = raw.commands();
         Random rnd = new Random(3);
         put("s:int", () -> r.set(b("s:int"), b("12345")));
         put("s:negative", () -> r.set(b("s:negative"), b("-7")));
@@ -88,6 +90,7 @@ class DumpPayloadIT {
 
     @AfterAll
     static void stop() {
+        raw.close();
         store.close();
         server.stop();
     }
@@ -97,20 +100,20 @@ class DumpPayloadIT {
         for (String k : KEYS) {
             DumpSnapshot whole = store.readDump(RedisKey.of(k));
             KeyValue fromPayload = DumpPayload.value(whole.payload());
-            assertNotNull(fromPayload, k + ": " + store.commands().objectEncoding(b(k)));
+            assertNotNull(fromPayload, k + ": " + raw.commands().objectEncoding(b(k)));
             assertEquals(whole.snapshot().type(), fromPayload.type(), k);
             assertTrue(KeyValue.sameBytes(whole.snapshot().value(), fromPayload), k + ": in the server's order");
             assertEquals(Canonical.side(whole.snapshot().value(), -1).sha256(), Canonical.side(fromPayload, -1).sha256(), k);
         }
-        assertEquals("quicklist", store.commands().objectEncoding(b("l:nodes")));
-        assertEquals("hashtable", store.commands().objectEncoding(b("h:many")));
-        assertEquals("skiplist", store.commands().objectEncoding(b("z:skiplist")));
-        assertEquals("intset", store.commands().objectEncoding(b("set:intset64")));
+        assertEquals("quicklist", raw.commands().objectEncoding(b("l:nodes")));
+        assertEquals("hashtable", raw.commands().objectEncoding(b("h:many")));
+        assertEquals("skiplist", raw.commands().objectEncoding(b("z:skiplist")));
+        assertEquals("intset", raw.commands().objectEncoding(b("set:intset64")));
     }
 
     @Test
     void aBatchedDumpReadGivesWhatTheWholeReadGivesAStreamAndABigKeyIncluded() {
-        var r = store.commands();
+        var r = raw.commands();
         r.xadd(b("stream"), Map.of(b("f"), b("v")));
         assertNull(DumpPayload.value(r.dump(b("stream"))), "a stream is not read from its payload");
         List<RedisKey> keys = new ArrayList<>();

@@ -35,22 +35,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RedisStoreIT {
     private static RedisProcess server;
     private static RedisStore store;
+    private static RawRedis raw;
 
     @BeforeAll
     static void start() {
         server = RedisProcess.start();
         store = RedisStore.connect(RedisEndpoint.parse("--target", server.uri(), false));
+        raw = RawRedis.connect(server.uri());
     }
 
     @AfterAll
     static void stop() {
+        raw.close();
         store.close();
         server.stop();
     }
 
     @BeforeEach
     void flush() {
-        store.commands().flushall();
+        raw.commands().flushall();
     }
 
     @Test
@@ -85,7 +88,7 @@ class RedisStoreIT {
             fields.add(new KeyValue.Field(b("field-" + i), b("value-" + i)));
         }
         assertTrue(store.createIfAbsent(RedisKey.of("big"), new KeyValue.HashValue(fields), -1));
-        assertEquals(20_000L, store.commands().hlen(b("big")));
+        assertEquals(20_000L, raw.commands().hlen(b("big")));
         assertEquals(-1, store.read(RedisKey.of("big")).ttlMs());
     }
 
@@ -123,11 +126,11 @@ class RedisStoreIT {
     void aCopyThatWaitedOnAStalledServerStillExpiresWhenItsSourceDoes() throws Exception {
         KeyValue v = new KeyValue.StringValue(b("value"));
         assertTrue(store.createIfAbsent(RedisKey.of("before"), v, 60_000)); // the clock's offset is measured here
-        store.commands().set(b("src"), b("payload"));
+        raw.commands().set(b("src"), b("payload"));
         byte[] payload = store.readDump(RedisKey.of("src")).payload();
         signal("STOP");
-        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> created;
-        List<java.util.concurrent.CompletableFuture<RedisStore.Written>> restored;
+        List<java.util.concurrent.CompletableFuture<Written>> created;
+        List<java.util.concurrent.CompletableFuture<Written>> restored;
         try {
             created = store.createAllIfAbsentAsync(List.of(RedisKey.of("c1"), RedisKey.of("c2")), List.of(v, v), List.of(60_000L, 60_000L));
             restored = store.restoreAllIfAbsentAsync(List.of(RedisKey.of("r1")), List.of(payload), List.of(60_000L));
@@ -139,7 +142,7 @@ class RedisStoreIT {
         created.forEach(c -> assertTrue(c.join().created()));
         assertTrue(restored.get(0).join().created());
         for (String k : List.of("c1", "c2", "r1")) {
-            long ttl = store.commands().pttl(b(k));
+            long ttl = raw.commands().pttl(b(k));
             assertTrue(ttl > 57_000 && ttl <= 58_500, k + ": 60 s from when it was sent, 1.5 s of it spent waiting; ttl " + ttl);
         }
     }
@@ -150,12 +153,12 @@ class RedisStoreIT {
 
     @Test
     void anExistingKeyIsNeverTouchedWhateverItsType() {
-        store.commands().set(b("taken"), b("theirs"));
+        raw.commands().set(b("taken"), b("theirs"));
         boolean created = store.createIfAbsent(RedisKey.of("taken"),
                 new KeyValue.HashValue(List.of(new KeyValue.Field(b("f"), b("v")))), 10_000);
         assertFalse(created);
-        assertArrayEquals(b("theirs"), store.commands().get(b("taken")));
-        assertEquals(-1L, store.commands().pttl(b("taken")));
+        assertArrayEquals(b("theirs"), raw.commands().get(b("taken")));
+        assertEquals(-1L, raw.commands().pttl(b("taken")));
     }
 
     @Test
@@ -163,7 +166,7 @@ class RedisStoreIT {
         int keys = 2_000;
         ExecutorService pool = Executors.newFixedThreadPool(2);
         CountDownLatch go = new CountDownLatch(1);
-        try (RedisStore app = RedisStore.connect(RedisEndpoint.parse("--target", server.uri(), false))) {
+        try (RawRedis app = RawRedis.connect(server.uri())) {
             Future<boolean[]> ours = pool.submit(() -> {
                 go.await();
                 boolean[] won = new boolean[keys];
@@ -186,7 +189,7 @@ class RedisStoreIT {
             int ourWins = 0;
             for (int i = 0; i < keys; i++) {
                 assertTrue(we[i] ^ they[i], "exactly one writer created race:" + i);
-                assertArrayEquals(b(we[i] ? "ours" : "theirs"), store.commands().get(b("race:" + i)), "race:" + i);
+                assertArrayEquals(b(we[i] ? "ours" : "theirs"), raw.commands().get(b("race:" + i)), "race:" + i);
                 ourWins += we[i] ? 1 : 0;
             }
             assertTrue(ourWins > 0 && ourWins < keys, "both writers won some keys: the race really happened (" + ourWins + ")");
@@ -198,10 +201,10 @@ class RedisStoreIT {
     @Test
     void scanPagesCoverEveryMatchingKeyOfTheRequestedType() {
         for (int i = 0; i < 250; i++) {
-            store.commands().set(b("s:" + i), b("v"));
-            store.commands().sadd(b("t:" + i), b("m"));
+            raw.commands().set(b("s:" + i), b("v"));
+            raw.commands().sadd(b("t:" + i), b("m"));
         }
-        store.commands().hset(b("s:hash"), b("f"), b("v"));
+        raw.commands().hset(b("s:hash"), b("f"), b("v"));
         java.util.Set<RedisKey> seen = new java.util.HashSet<>();
         String cursor = "0";
         do {
@@ -211,14 +214,14 @@ class RedisStoreIT {
         } while (!"0".equals(cursor));
         assertEquals(250, seen.size());
         assertFalse(seen.contains(RedisKey.of("s:hash")));
-        assertNull(store.commands().get(b("nope")));
+        assertNull(raw.commands().get(b("nope")));
     }
 
     @Test
     void aStreamIsReadWithEntriesFieldsLastIdAndGroupsAndCopiedWhole() {
         byte[] src = b("stream:src");
         byte[] binary = {0, (byte) 0xff, '\r', '\n', (byte) 0x80};
-        var r = store.commands();
+        var r = raw.commands();
         r.xadd(src, new XAddArgs().id("1700000000000-0"), b("user"), b("ann"), b("action"), b("login"), b("ip"), b("10.0.0.1"));
         r.xadd(src, new XAddArgs().id("1700000000000-1"), b("blob"), binary);
         r.xadd(src, new XAddArgs().id("1700000000001-0"), b("user"), b("bob"));
@@ -261,7 +264,7 @@ class RedisStoreIT {
 
     @Test
     void emptyStreamsWithAndWithoutGroupsAreCopiedAsEmptyStreams() {
-        var r = store.commands();
+        var r = raw.commands();
         r.xadd(b("e:grouped"), new XAddArgs().id("5-0"), b("f"), b("v"));
         r.xgroupCreate(StreamOffset.from(b("e:grouped"), "$"), b("g"));
         r.xdel(b("e:grouped"), "5-0");
@@ -290,14 +293,14 @@ class RedisStoreIT {
 
     @Test
     void aStreamIsNotCreatedOverAnExistingKey() {
-        store.commands().xadd(b("taken"), new XAddArgs().id("1-0"), b("theirs"), b("1"));
+        raw.commands().xadd(b("taken"), new XAddArgs().id("1-0"), b("theirs"), b("1"));
         KeyValue.StreamValue ours = new KeyValue.StreamValue(
                 List.of(new KeyValue.StreamEntry(b("2-0"), List.of(new KeyValue.Field(b("ours"), b("1"))))),
                 b("2-0"), List.of(new KeyValue.StreamGroup(b("g"), b("0-0"))));
         assertFalse(store.createIfAbsent(RedisKey.of("taken"), ours, 10_000));
-        assertEquals(1L, store.commands().xlen(b("taken")));
-        assertTrue(store.commands().xinfoGroups(b("taken")).isEmpty());
-        assertEquals(-1L, store.commands().pttl(b("taken")));
+        assertEquals(1L, raw.commands().xlen(b("taken")));
+        assertTrue(raw.commands().xinfoGroups(b("taken")).isEmpty());
+        assertEquals(-1L, raw.commands().pttl(b("taken")));
     }
 
     @Test
@@ -320,24 +323,24 @@ class RedisStoreIT {
 
     @Test
     void aReplaceHappensOnlyWhileTheKeyStillHoldsTheExpectedValue() {
-        store.commands().hset(b("r"), b("f"), b("old"));
+        raw.commands().hset(b("r"), b("f"), b("old"));
         byte[] old = store.readDump(RedisKey.of("r")).payload();
         KeyValue fresh = new KeyValue.HashValue(List.of(new KeyValue.Field(b("g"), b("new"))));
 
-        store.commands().hset(b("r"), b("f"), b("changed by the application"));
+        raw.commands().hset(b("r"), b("f"), b("changed by the application"));
         assertFalse(store.replace(RedisKey.of("r"), fresh, -1, old), "a stale expectation must not replace");
-        assertArrayEquals(b("changed by the application"), store.commands().hget(b("r"), b("f")));
+        assertArrayEquals(b("changed by the application"), raw.commands().hget(b("r"), b("f")));
 
         byte[] current = store.readDump(RedisKey.of("r")).payload();
         assertTrue(store.replace(RedisKey.of("r"), fresh, 30_000, current));
         assertEquals(io.keyferry.core.hash.Canonical.sha256(fresh), store.read(RedisKey.of("r")).side().sha256(),
                 "the old fields are gone, not merged");
-        assertTrue(store.commands().pttl(b("r")) > 29_000);
+        assertTrue(raw.commands().pttl(b("r")) > 29_000);
 
         byte[] replaced = store.readDump(RedisKey.of("r")).payload();
         assertTrue(store.restoreReplacing(RedisKey.of("r"), old, -1, replaced), "a DUMP payload replaces too");
-        assertArrayEquals(b("old"), store.commands().hget(b("r"), b("f")));
-        assertEquals(-1L, store.commands().pttl(b("r")));
+        assertArrayEquals(b("old"), raw.commands().hget(b("r"), b("f")));
+        assertEquals(-1L, raw.commands().pttl(b("r")));
         assertFalse(store.restoreReplacing(RedisKey.of("r"), old, -1, replaced));
     }
 

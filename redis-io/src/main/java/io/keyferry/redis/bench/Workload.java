@@ -1,5 +1,6 @@
 package io.keyferry.redis.bench;
 
+import io.lettuce.core.FlushMode;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -15,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The benchmark's key mix, loaded with pipelined writes: 70 % strings of 50–2000 bytes (half of
  * them JSON), 10 % hashes of 5–50 fields, 8 % sets, 7 % sorted sets, 5 % lists; 20 % with a TTL.
- * Seeded, so two runs load the same data.
+ * Seeded, so two runs load the same data. And the server emptied again between runs.
  */
 public final class Workload {
     private static final int PIPELINE = 1000;
@@ -71,6 +72,23 @@ public final class Workload {
             }
             flush(c, pending);
             return keys;
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    /**
+     * Empties the server at {@code uri}. A synchronous FLUSHALL of millions of keys outlasts the
+     * command timeout (it failed the 5M bench), so the flush is asynchronous, and this returns once
+     * Redis has freed it all, not while it is still freeing.
+     */
+    public static void clear(String uri) throws InterruptedException {
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
+            c.sync().flushall(FlushMode.ASYNC);
+            while (!c.sync().info("memory").contains("lazyfree_pending_objects:0")) {
+                Thread.sleep(200);
+            }
         } finally {
             client.shutdown();
         }
