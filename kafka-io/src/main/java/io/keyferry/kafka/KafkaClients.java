@@ -74,10 +74,8 @@ public final class KafkaClients {
 
     /**
      * Batching and compression for every producer of keyferry's, the migrator's included, unless
-     * --kafka-config says otherwise. Measured through the embedded broker with result-sized records
-     * (about 650 bytes) in transactions of 2,000: produced and consumed, lz4 in 64 KB batches took
-     * 5.4-6.5 us of CPU a record, 16 KB batches 6.2-9.5, no compression 7.4-9.1 (16 KB, as Kafka
-     * Streams' producers had it) and zstd about 18.
+     * --kafka-config says otherwise: lz4 in 64 KB batches costs the least CPU per record, produced
+     * and consumed, of the choices compared (performance.md, tuning choices).
      */
     public Map<String, Object> producerTuning() {
         Map<String, Object> t = new HashMap<>();

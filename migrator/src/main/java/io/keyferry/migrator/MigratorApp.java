@@ -52,30 +52,23 @@ public final class MigratorApp implements AutoCloseable {
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         Path slot = replicaDir(stateDir.resolve("streams"), config.run());
         p.put(StreamsConfig.STATE_DIR_CONFIG, slot.toString());
-        // A page waits on Redis three times (source reads, creates, read-backs); with one thread the
-        // process sat idle for those waits (the bench's two cores about 80 % busy). A second thread
-        // works on other partitions meanwhile: +14-18 % inside a 300k run. Four kept the cores
-        // busier still (1.86-1.88 of 2 against 1.74-1.78 in the steady part of a phase), but in
-        // two of four 1M benches the verifier then saw no new result for 10-15 s, twice in each;
-        // two threads did so in none of five. Not the shared Redis connection: with one per
-        // thread, one bench of two with four threads stalled 15 s at the start and copied 288,722
-        // keys a second time (work of transactions that were never committed). Streams does not
-        // commit while a rebalance is in progress, and four threads joining rebalance more
-        // (see performance.md).
-        // A paced replica keeps one: its pace is split among its threads, so a page took each
-        // thread twice as long and a rebalance waited for it (replicas joining a paced run took
-        // half a minute to settle their shares).
+        // Two stream threads: a page waits on Redis up to three times (reads, writes, read-backs),
+        // and a second thread works on other partitions meanwhile. More threads keep the cores
+        // busier but rebalance more, and Streams commits nothing while a rebalance is in progress,
+        // so results stop reaching the verifier for seconds (performance.md, tuning choices).
+        // A paced replica keeps one: its pace is split among its threads, and a rebalance waits
+        // for each thread's page at that pace.
         p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.rps() > 0 ? 1 : STREAM_THREADS);
         p.put(StreamsConfig.consumerPrefix("auto.offset.reset"), "earliest");
         // Each commit is a transaction: a flush the thread waits for, and markers the broker writes
-        // to every partition it touched. Streams' 100 ms for exactly-once made the transactions a
-        // good part of the broker's work; results then reach the verifier in chunks of 250 ms.
+        // to every partition it touched. Streams' 100 ms for exactly-once makes that a good part of
+        // the broker's work; the cost of 250 ms: results reach the verifier in chunks of 250 ms.
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, COMMIT_INTERVAL_MS);
         // Streams' own producer defaults (no compression, 16 KB batches) cost the broker and the
         // verifier more per result than keyferry's other producers (see KafkaClients.producerTuning).
         clients.producerTuning().forEach((k, v) -> p.put(StreamsConfig.producerPrefix(k), v));
-        // A transaction stays open while a key is copied, and a big key takes a while (a million
-        // elements: 6 to 16 s here): Streams' 10 s default would abort it and copy the key again.
+        // A transaction stays open while a key is copied, and a big key of a million elements takes
+        // seconds: Streams' 10 s default would abort it and copy the key again.
         // The cost of a longer timeout: a replica killed and never restarted holds back the results
         // its transaction covered (the verifier reads committed only) for up to this long.
         p.put(StreamsConfig.producerPrefix(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTION_TIMEOUT_CONFIG),
@@ -88,9 +81,8 @@ public final class MigratorApp implements AutoCloseable {
             // A stream thread polls again, and so takes part in a rebalance (a replica joining, or
             // this replica's second thread joining a moment after the first took every partition),
             // only once it has worked through all it buffered: by default 1000 records a partition,
-            // here 1000 pages of 100 keys, minutes of work. Meanwhile the group waited and the
-            // verifier saw no new result (10-15 s stalls in the bench). A few pages keep polls well
-            // under a second apart.
+            // here 1000 pages of 100 keys, minutes of work while the group and the verifier wait.
+            // A few pages keep polls well under a second apart.
             p.put(StreamsConfig.BUFFERED_RECORDS_PER_PARTITION_CONFIG, BUFFERED_PAGES);
         } else {
             // A paced replica works through what one poll returned before it polls again, and only

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * A collection's elements as read.lua packs them: one MessagePack array of strings
- * ({@code cmsgpack.pack}), so that the client decodes one reply instead of one per element —
- * per-element decoding was the largest single cost of the client's I/O threads.
+ * ({@code cmsgpack.pack}), so that the client decodes one reply instead of one per element,
+ * the largest cost of the client's I/O threads otherwise.
  */
 final class Packed {
     private final byte[] in;
