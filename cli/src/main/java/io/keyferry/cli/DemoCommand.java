@@ -40,13 +40,15 @@ final class DemoCommand implements Callable<Integer> {
         if (jobs < 10 || jobs > 1_000_000) {
             throw new io.keyferry.core.config.ConfigException("--jobs", "must be between 10 and 1000000");
         }
+        // The demo's broker keeps its data under the demo's own state dir, and the runs find it
+        // there (no --bootstrap-servers): the commands it prints, and audit or status of its runs
+        // afterwards, work as printed.
         Path demoDir = stateDir.resolve("demo");
         Files.createDirectories(demoDir);
-        Path brokerDir = Files.createTempDirectory("keyferry-demo-kafka");
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         say("starting two throwaway redis-servers and an embedded Kafka broker ...");
         try (RedisProcess source = RedisProcess.start(); RedisProcess target = RedisProcess.start();
-             EmbeddedBroker broker = EmbeddedBroker.start(brokerDir)) {
+             EmbeddedBroker broker = EmbeddedBroker.start(demoDir.resolve("kafka"))) {
             int loaded = load(source.uri(), target.uri(), jobs);
             say("source %s holds %d keys: job:{id} hashes (some with a TTL), jobs:pending (zset), jobs:running and "
                     + "jobs:failed (sets), a jobqueue:lock string that no rule covers, and session:* keys outside the match.",
@@ -54,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
             say("target %s already holds step:7, written by someone else: it must not be overwritten.", target.uri());
 
             List<String> common = List.of("--source", source.uri(), "--target", target.uri(),
-                    "--bootstrap-servers", broker.bootstrapServers(), "--state-dir", brokerDir.toString(),
+                    "--state-dir", demoDir.toString(),
                     "--match", "job*", "--rename", "job:{id} -> step:{id}", "--rename", "jobs:{set} -> steps:{set}",
                     "--log-format", this.common.logFormat.name().toLowerCase(java.util.Locale.ROOT));
 
@@ -74,9 +76,9 @@ final class DemoCommand implements Callable<Integer> {
                 return null;
             });
             say("reports: %s and %s", dryReport.toAbsolutePath().normalize(), execReport.toAbsolutePath().normalize());
+            say("the runs' audit trails stay under %s; e.g.:%n  bin/keyferry audit --run %s --state-dir %s%n"
+                    + "  bin/keyferry status --run %s --state-dir %s", demoDir, execRun, demoDir, execRun, demoDir);
             return Math.max(dry, exec);
-        } finally {
-            deleteTree(brokerDir);
         }
     }
 
@@ -148,11 +150,4 @@ final class DemoCommand implements Callable<Integer> {
         System.out.flush();
     }
 
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            // a temp dir left behind is harmless
-        }
-    }
 }

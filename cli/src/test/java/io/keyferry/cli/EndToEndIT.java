@@ -425,7 +425,7 @@ class EndToEndIT {
         assertEquals("running", target.strings().hget("ai:job:ws-2:j-2", "state"));
         assertEquals(2L, target.strings().dbsize(), "nothing else was written");
         assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-3,,hash,\\d+,[0-9a-f]{64},,,skipped,"
-                + "invalid: no \\{workspace_id\\} in the value \\(field:workspace_id\\),not_applicable")), Files.readString(report));
+                + "invalid: no \\{workspace_id\\} in the value \\(workspace_id=field:workspace_id\\),not_applicable")), Files.readString(report));
         assertTrue(Files.readAllLines(report).stream().anyMatch(l -> l.matches(".*,ai:jobs:j-4,,hash,\\d+,[0-9a-f]{64},,,skipped,"
                 + "invalid: \\{workspace_id\\} does not match ws-\\[0-9\\]\\+,not_applicable")), Files.readString(report));
     }
