@@ -5,13 +5,13 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.report.Latencies;
 import io.keyferry.core.report.RunTally;
-import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.local.EmbeddedBroker;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.verifier.AuditTopic;
 import io.keyferry.redis.RedisStore;
-import io.keyferry.redis.bench.CeilingCopy;
-import io.keyferry.redis.bench.Workload;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.bench.CeilingCopy;
+import io.keyferry.local.bench.Workload;
+import io.keyferry.local.RedisProcess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

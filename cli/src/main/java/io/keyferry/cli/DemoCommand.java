@@ -1,7 +1,7 @@
 package io.keyferry.cli;
 
-import io.keyferry.kafka.EmbeddedBroker;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.EmbeddedBroker;
+import io.keyferry.local.RedisProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;

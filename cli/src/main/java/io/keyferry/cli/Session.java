@@ -2,7 +2,7 @@ package io.keyferry.cli;
 
 import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.config.RedisEndpoint;
-import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.local.EmbeddedBroker;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;

@@ -1,5 +1,6 @@
 package io.keyferry.kafka;
 
+import io.keyferry.local.EmbeddedBroker;
 import io.keyferry.core.config.KafkaSettings;
 import io.keyferry.core.model.ScanProgress;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,5 +1,6 @@
 package io.keyferry.kafka;
 
+import io.keyferry.local.EmbeddedBroker;
 import io.keyferry.core.config.KafkaSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;

@@ -4,7 +4,7 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import io.lettuce.core.XAddArgs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

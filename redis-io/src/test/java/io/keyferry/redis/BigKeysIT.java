@@ -4,7 +4,7 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.Side;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;

@@ -3,7 +3,7 @@ package io.keyferry.redis;
 import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.model.KeyType;
 import io.keyferry.core.model.RedisKey;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import io.lettuce.core.Consumer;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.XAddArgs;

@@ -4,7 +4,7 @@ import io.keyferry.core.config.RedisEndpoint;
 import io.keyferry.core.hash.Canonical;
 import io.keyferry.core.hash.KeyValue;
 import io.keyferry.core.model.RedisKey;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.keyferry.redis;
 
 import io.keyferry.core.config.RedisEndpoint;
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import org.junit.jupiter.api.Test;
 
 import java.util.Set;

@@ -1,6 +1,6 @@
 package io.keyferry.testsupport;
 
-import io.keyferry.redis.local.RedisProcess;
+import io.keyferry.local.RedisProcess;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -15,7 +15,7 @@ import io.keyferry.core.model.Status;
 import io.keyferry.core.model.Verdict;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.core.report.Summary;
-import io.keyferry.kafka.EmbeddedBroker;
+import io.keyferry.local.EmbeddedBroker;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.ProgressTopic;
 import io.keyferry.kafka.Topics;

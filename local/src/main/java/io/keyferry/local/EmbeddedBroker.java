@@ -1,4 +1,4 @@
-package io.keyferry.kafka;
+package io.keyferry.local;
 
 import java.io.IOException;
 import java.io.OutputStream;

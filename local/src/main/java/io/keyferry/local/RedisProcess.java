@@ -1,4 +1,4 @@
-package io.keyferry.redis.local;
+package io.keyferry.local;
 
 import java.io.IOException;
 import java.io.InputStream;

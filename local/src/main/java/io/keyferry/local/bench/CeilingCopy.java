@@ -1,4 +1,4 @@
-package io.keyferry.redis.bench;
+package io.keyferry.local.bench;
 
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;

@@ -1,4 +1,4 @@
-package io.keyferry.kafka;
+package io.keyferry.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
