@@ -31,7 +31,7 @@ public final class TestKafka implements AutoCloseable {
     /** The system property that asks for a broker in a container: {@code -Dkeyferry.it.kafka=container}. */
     public static final String MODE = "keyferry.it.kafka";
     /** The image keyferry builds against (its Kafka version). */
-    static final String IMAGE = "apache/kafka:4.3.1";
+    static final String IMAGE = "apache/kafka:4.3.2";
 
     private final KafkaClusterTestKit cluster;
     private final org.testcontainers.kafka.KafkaContainer container;
