@@ -9,15 +9,9 @@ import io.keyferry.core.model.SkipReason;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.model.Verdict;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -26,7 +20,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
-import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
@@ -67,8 +60,7 @@ public final class RunTally implements AutoCloseable {
     private final int spillAt;
     private final boolean keepRecords;
     private final List<Entry> buffer = new ArrayList<>();
-    private final List<Path> spills = new ArrayList<>();
-    private Path dir;
+    private final Spills<Entry> spills;
     private long seq;
     private long firstMs = Long.MAX_VALUE;
     private long lastMs = Long.MIN_VALUE;
@@ -89,6 +81,7 @@ public final class RunTally implements AutoCloseable {
         this.run = run;
         this.spillAt = spillAt;
         this.keepRecords = keepRecords;
+        this.spills = new Spills<>("keyferry-tally", this::write, this::read);
     }
 
     /** A tally for the {@link #summary()} alone: {@link #records()} is refused. */
@@ -243,21 +236,7 @@ public final class RunTally implements AutoCloseable {
     @Override
     public void close() {
         buffer.clear();
-        for (Path p : spills) {
-            try {
-                Files.deleteIfExists(p);
-            } catch (IOException e) {
-                // a temp file left behind is the worst that happens
-            }
-        }
-        spills.clear();
-        if (dir != null) {
-            try {
-                Files.deleteIfExists(dir);
-            } catch (IOException e) {
-                // as above
-            }
-        }
+        spills.close();
     }
 
     private static final Status[] STATUSES = Status.values();
@@ -288,71 +267,71 @@ public final class RunTally implements AutoCloseable {
 
     private void spill() {
         buffer.sort(ORDER);
-        try {
-            if (dir == null) {
-                dir = Files.createTempDirectory("keyferry-tally");
-            }
-            Path file = dir.resolve("run-" + spills.size());
-            try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file), 1 << 16))) {
-                for (Entry e : buffer) {
-                    out.writeInt(e.key().length);
-                    out.write(e.key());
-                    out.writeLong(e.atMs());
-                    out.writeLong(e.seq());
-                    out.writeInt(e.code());
-                    if (keepRecords) {
-                        byte[] json = e.json() != null ? e.json() : Json.encode(e.record());
-                        out.writeInt(json.length);
-                        out.write(json);
-                    }
-                }
-            }
-            spills.add(file);
-            buffer.clear();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot spill the run's verdicts to a temporary file: " + e.getMessage(), e);
+        spills.spill(buffer);
+        buffer.clear();
+    }
+
+    private void write(java.io.DataOutputStream out, Entry e) throws IOException {
+        out.writeInt(e.key().length);
+        out.write(e.key());
+        out.writeLong(e.atMs());
+        out.writeLong(e.seq());
+        out.writeInt(e.code());
+        if (keepRecords) {
+            byte[] json = e.json() != null ? e.json() : Json.encode(e.record());
+            out.writeInt(json.length);
+            out.write(json);
         }
+    }
+
+    private Entry read(java.io.DataInputStream in) throws IOException {
+        byte[] key = new byte[in.readInt()];
+        in.readFully(key);
+        long atMs = in.readLong();
+        long seq = in.readLong();
+        int code = in.readInt();
+        byte[] json = null;
+        if (keepRecords) {
+            json = new byte[in.readInt()];
+            in.readFully(json);
+        }
+        // decoded only if it turns out to be its key's latest, and only for records()
+        return new Entry(order(keepRecords, key), key, atMs, seq, code, null, json);
     }
 
     /** The merge of the sorted buffer and every spill file, one entry per key: its last. */
     private Iterator<Entry> latest() {
         buffer.sort(ORDER);
-        List<Iterator<Entry>> sources = new ArrayList<>();
-        sources.add(buffer.iterator());
-        for (Path p : spills) {
-            sources.add(new SpillReader(p, keepRecords));
-        }
-        PriorityQueue<Head> heads = new PriorityQueue<>((a, b) -> ORDER.compare(a.entry, b.entry));
-        for (Iterator<Entry> s : sources) {
-            if (s.hasNext()) {
-                heads.add(new Head(s.next(), s));
-            }
-        }
+        Iterator<Entry> merged = spills.merged(buffer.iterator(), ORDER);
         Counts counts = new Counts();
-        if (heads.isEmpty()) {
+        if (!merged.hasNext()) {
             summary = counts.summary();
         }
         return new Iterator<>() {
+            private Entry ahead = merged.hasNext() ? merged.next() : null;
+
             @Override
             public boolean hasNext() {
-                return !heads.isEmpty();
+                return ahead != null;
             }
 
             @Override
             public Entry next() {
-                if (heads.isEmpty()) {
+                if (ahead == null) {
                     throw new NoSuchElementException();
                 }
-                Entry last = null;
-                do {
-                    Head h = heads.poll();
-                    last = h.entry;
-                    if (h.source.hasNext()) {
-                        heads.add(new Head(h.source.next(), h.source));
+                Entry last = ahead;
+                ahead = null;
+                while (merged.hasNext()) {
+                    Entry e = merged.next();
+                    if (!Arrays.equals(e.key(), last.key())) {
+                        ahead = e;
+                        break;
                     }
-                } while (!heads.isEmpty() && Arrays.equals(heads.peek().entry.key(), last.key()));
+                    last = e;
+                }
                 counts.add(last.code());
-                if (heads.isEmpty()) {
+                if (ahead == null) {
                     summary = counts.summary();
                 }
                 return last;
@@ -360,77 +339,11 @@ public final class RunTally implements AutoCloseable {
         };
     }
 
-    private record Head(Entry entry, Iterator<Entry> source) {
-    }
-
     private static AuditRecord decode(byte[] json) {
         try {
             return Json.decodeAudit(json);
         } catch (BadRecordException e) {
             throw new IllegalStateException("a spilled verdict does not read back: " + e.getMessage(), e);
-        }
-    }
-
-    /** A spill file read back entry by entry, closing itself at the end. */
-    private static final class SpillReader implements Iterator<Entry> {
-        private final DataInputStream in;
-        private final boolean withRecords;
-        private Entry next;
-
-        SpillReader(Path file, boolean withRecords) {
-            this.withRecords = withRecords;
-            try {
-                in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            advance();
-        }
-
-        private void advance() {
-            try {
-                byte[] key = new byte[in.readInt()];
-                in.readFully(key);
-                long atMs = in.readLong();
-                long seq = in.readLong();
-                int code = in.readInt();
-                byte[] json = null;
-                if (withRecords) {
-                    json = new byte[in.readInt()];
-                    in.readFully(json);
-                }
-                // decoded only if it turns out to be its key's latest, and only for records()
-                next = new Entry(order(withRecords, key), key, atMs, seq, code, null, json);
-            } catch (EOFException e) {
-                next = null;
-                close();
-            } catch (IOException e) {
-                close();
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        private void close() {
-            try {
-                in.close();
-            } catch (IOException e) {
-                // read to the end already
-            }
-        }
-
-        @Override
-        public boolean hasNext() {
-            return next != null;
-        }
-
-        @Override
-        public Entry next() {
-            if (next == null) {
-                throw new NoSuchElementException();
-            }
-            Entry e = next;
-            advance();
-            return e;
         }
     }
 }
