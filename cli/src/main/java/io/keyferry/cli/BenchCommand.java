@@ -29,7 +29,8 @@ import java.util.concurrent.Callable;
                 + "--copy struct), and prints keys/s, the ratio to the ceiling, the peak heap (and the most left after a full collection) and each run's per-key latency "
                 + "(p50/p99, from the key's source read to its verdict). Starts an embedded "
                 + "broker and two throwaway redis-servers unless --source and --target are given (both must be empty: "
-                + "bench writes and flushes them). The last line is machine-readable.")
+                + "bench writes and flushes them). The last line is machine-readable. With --startup, times how long "
+                + "commands take to start and stop instead.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--keys", paramLabel = "N", defaultValue = "1000000",
             description = "How many keys to load. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_KEYS.")
@@ -42,11 +43,19 @@ final class BenchCommand implements Callable<Integer> {
             description = "Parallel connection pairs of the ceiling copy. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_WORKERS.")
     int workers;
 
+    @Option(names = "--startup", description = "Instead, time whole processes as an operator starts them, each from JVM "
+            + "start to exit: --help, --version, a run of 20 keys on the embedded broker, status and audit of that run, "
+            + "and status of a run that does not exist. The last line is machine-readable. Env: KEYFERRY_STARTUP.")
+    boolean startup;
+
     @picocli.CommandLine.Mixin
     Options.CommonArgs common;
 
     @Override
     public Integer call() throws Exception {
+        if (startup) {
+            return StartupBench.run();
+        }
         if (keys < 1 || keys > 100_000_000) {
             throw new ConfigException("--keys", "must be between 1 and 100000000");
         }

@@ -28,4 +28,15 @@ class BenchIT {
                         + "at most \\d+ MB in use, garbage included; (no full collection|at most \\d+ MB left in use after a "
                         + "full collection \\(\\d+ of them\\))")), o.out());
     }
+
+    @Test
+    void theStartupBenchTimesEachCommandAsAProcessOfItsOwnAndEndsWithTheMachineReadableLine() {
+        Cli.Outcome o = Cli.run("bench --startup");
+
+        assertEquals(0, o.exitCode(), "every command exited as it should:\n" + o);
+        List<String> lines = o.out().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        assertTrue(last.matches("bench-startup help_s=\\d+\\.\\d\\d version_s=\\d+\\.\\d\\d run_s=\\d+\\.\\d\\d "
+                + "status_s=\\d+\\.\\d\\d audit_s=\\d+\\.\\d\\d unknown_s=\\d+\\.\\d\\d"), last);
+    }
 }
