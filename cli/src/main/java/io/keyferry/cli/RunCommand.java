@@ -67,10 +67,9 @@ final class RunCommand implements Callable<Integer> {
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
             KafkaClients clients = session.kafka(settings);
-            var progressTopic = new io.keyferry.kafka.ProgressTopic(clients);
-            progressTopic.claim(new io.keyferry.core.model.RunStart(run, migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(),
-                    System.currentTimeMillis()).scoping(migrateConfig.naming().scopesWorkspaces()));
-            var earlier = progressTopic.state(run);
+            var earlier = new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run,
+                    migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(), System.currentTimeMillis())
+                    .scoping(migrateConfig.naming().scopesWorkspaces()));
             if (earlier.end() != null) {
                 // Finished before: nothing to scan, copy or verify again; its numbers come from its trail.
                 System.out.printf("run %s finished at %s (%s); nothing left to do. Its summary:%n", run,
@@ -124,7 +123,16 @@ final class RunCommand implements Callable<Integer> {
                 return Errors.USAGE;
             }
             var scanners = completion.scanners();
-            return Reporting.finish(following, verifyConfig.report(), tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally));
+            // Complete: the verifier has nothing left to do; it leaves its group while the report is
+            // read (its close is idempotent: the session closes it again, as after a failure). Not
+            // the migrator: Streams closing while its group still rebalances after its start waits
+            // for that rebalance, seconds more than closing once it has settled.
+            Thread closing = new Thread(verifier::close, "keyferry-close-verifier");
+            closing.start();
+            int code = Reporting.finish(following, verifyConfig.report(),
+                    tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally));
+            closing.join();
+            return code;
         }
     }
 }

@@ -52,10 +52,11 @@ public final class ProgressTopic {
     /**
      * Records how {@code run} starts, or checks that it was started the same way before.
      *
+     * @return what the topic said of the run before this start (a finished run's end included)
      * @throws ConfigException naming --run when the run was started in another mode, or --workspace
      *                         when a scanner scopes the run to a workspace this start cannot filter by
      */
-    public void claim(RunStart start) {
+    public State claim(RunStart start) {
         State state = read(start.run());
         RunStart earlier = state.start();
         if (earlier != null && earlier.mode() != start.mode()) {
@@ -72,28 +73,37 @@ public final class ProgressTopic {
             }
         }
         if (earlier != null) {
-            return;
+            return state;
         }
-        RunStart recorded = start.from(ends(Topics.RESULTS), ends(Topics.AUDIT));
+        Map<String, Map<Integer, Long>> ends = ends(Topics.RESULTS, Topics.AUDIT);
+        RunStart recorded = start.from(ends.get(Topics.RESULTS), ends.get(Topics.AUDIT));
         try (var producer = clients.producer("keyferry-run-" + start.run())) {
             byte[] key = RunStart.recordKey(start.run()).getBytes(StandardCharsets.UTF_8);
             Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(recorded))));
         }
+        return state;
     }
 
     /** Where each partition of the keys topic ends now: a scanner starting now publishes above it. */
     public Map<Integer, Long> keysEnd() {
-        return ends(Topics.KEYS);
+        return ends(Topics.KEYS).get(Topics.KEYS);
     }
 
-    /** Where each partition of topic {@code name} ends now (its high watermark): nothing written later lies below. */
-    private Map<Integer, Long> ends(String name) {
-        String t = clients.topic(name);
+    /**
+     * Where each partition of each topic {@code names} ends now (its high watermark): nothing
+     * written later lies below. One reader asks for all of them.
+     */
+    private Map<String, Map<Integer, Long>> ends(String... names) {
         try (var c = TopicReader.endReader(clients)) {
-            Map<Integer, Long> out = new HashMap<>();
-            var tps = c.partitionsFor(t, java.time.Duration.ofSeconds(30)).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(t, p.partition())).toList();
-            c.endOffsets(tps, java.time.Duration.ofSeconds(30)).forEach((tp, o) -> out.put(tp.partition(), o));
+            Map<String, Map<Integer, Long>> out = new HashMap<>();
+            for (String name : names) {
+                String t = clients.topic(name);
+                Map<Integer, Long> ends = new HashMap<>();
+                var tps = c.partitionsFor(t, java.time.Duration.ofSeconds(30)).stream()
+                        .map(p -> new org.apache.kafka.common.TopicPartition(t, p.partition())).toList();
+                c.endOffsets(tps, java.time.Duration.ofSeconds(30)).forEach((tp, o) -> ends.put(tp.partition(), o));
+                out.put(name, ends);
+            }
             return out;
         }
     }
