@@ -27,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A finished run's report holds every key the scanners published, or the run says it does not:
- * small runs on fresh embedded brokers with every core kept busy (where a late transaction
- * marker used to cut verdicts off the report), and a trail that lost verdicts.
+ * small runs on fresh embedded brokers with every core kept busy (where a transaction's markers
+ * reach the audit partitions late, which a reader stopping at the last stable offset would cut
+ * off the report), and a trail that lost verdicts.
  */
 class CompleteReportsIT {
     private static final int ROUNDS = 4;

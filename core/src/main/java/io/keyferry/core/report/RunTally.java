@@ -40,8 +40,8 @@ public final class RunTally implements AutoCloseable {
     /**
      * By key, and a key's records by time. A counts-only tally orders keys by a hash of them first
      * ({@link Entry#hash}; 0 in a tally of records, which are reported in key order): only each
-     * key's records need to be next to each other, and sorting millions of keys by their bytes was
-     * most of the summary reader's work once it no longer read the JSON.
+     * key's records need to be next to each other, and sorting millions of keys by their bytes
+     * would be most of the work of a summary read from the verdicts' headers.
      */
     private static final Comparator<Entry> ORDER = (a, b) -> {
         int c = Long.compare(a.hash, b.hash);
