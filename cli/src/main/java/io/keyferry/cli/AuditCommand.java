@@ -1,7 +1,6 @@
 package io.keyferry.cli;
 
 import io.keyferry.core.config.RunId;
-import io.keyferry.kafka.KafkaClients;
 import io.keyferry.verifier.AuditTopic;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -26,17 +25,20 @@ final class AuditCommand implements Callable<Integer> {
     Options.CommonArgs common;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         String run = RunId.check(runArgs.run);
         var settings = kafka.settings();
         try (Session session = new Session()) {
-            KafkaClients clients = session.existingKafka(settings);
-            Session.requireRun(clients, run);
-            new AuditTopic(clients).lines(run, mismatches, line -> {
-                System.out.println(line);
-                System.out.flush();
-            }, follow, session::stopping);
-            return Errors.OK;
+            Session.Reading<Integer> audit = clients -> {
+                Session.requireRun(clients, run);
+                new AuditTopic(clients).lines(run, mismatches, line -> {
+                    System.out.println(line);
+                    System.out.flush();
+                }, follow, session::stopping);
+                return Errors.OK;
+            };
+            // Following waits for records a running broker may still get; reading a finished trail need not start one.
+            return follow ? audit.apply(session.existingKafka(settings)) : session.reading(settings, audit);
         }
     }
 }

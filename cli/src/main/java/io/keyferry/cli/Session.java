@@ -188,6 +188,35 @@ final class Session implements AutoCloseable {
         return new KafkaClients(settings, bootstrap);
     }
 
+    /** What a command that only reads topics does with the clients it is given. */
+    interface Reading<T> {
+        T apply(KafkaClients clients) throws Exception;
+    }
+
+    /**
+     * Runs a command that only reads topics: on the embedded broker's data under --state-dir read at
+     * rest when no broker runs on it (no broker to start and stop: a second or two less), else as
+     * {@link #existingKafka} gives. A read at rest that meets what only a broker can answer (a
+     * transaction still open, the consumer groups of a run not finished) is done again on a broker;
+     * {@code command} must have printed nothing before then.
+     */
+    <T> T reading(KafkaSettings settings, Reading<T> command) throws Exception {
+        if (settings.bootstrapServers() == null) {
+            java.nio.file.Path data = settings.stateDir().resolve("kafka");
+            if (EmbeddedBroker.runningAt(data).isEmpty()) {
+                Optional<EmbeddedBroker.AtRest> rest = EmbeddedBroker.atRest(data);
+                if (rest.isPresent()) {
+                    try (EmbeddedBroker.AtRest r = rest.get()) {
+                        return command.apply(KafkaClients.atRest(settings, io.keyferry.kafka.LogDirTopics.of(r.logDir())));
+                    } catch (io.keyferry.kafka.NeedsBrokerException e) {
+                        LOG.info("starting the embedded broker: reading at rest cannot answer ({})", e.getMessage());
+                    }
+                }
+            }
+        }
+        return command.apply(existingKafka(settings));
+    }
+
     /**
      * What the progress topic says of {@code run}, which must exist there: else the command is
      * refused, naming --run and where it looked.
@@ -208,6 +237,9 @@ final class Session implements AutoCloseable {
     }
 
     private static boolean hasProgressTopic(KafkaClients clients) {
+        if (clients.stored() != null) {
+            return !clients.stored().partitions(clients.topic(Topics.PROGRESS)).isEmpty();
+        }
         try (Admin admin = clients.admin()) {
             return admin.listTopics().names().get(30, java.util.concurrent.TimeUnit.SECONDS)
                     .contains(clients.topic(Topics.PROGRESS));

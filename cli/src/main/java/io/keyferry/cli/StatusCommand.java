@@ -1,7 +1,6 @@
 package io.keyferry.cli;
 
 import io.keyferry.core.config.RunId;
-import io.keyferry.kafka.KafkaClients;
 import io.keyferry.verifier.RunStatus;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -32,15 +31,19 @@ final class StatusCommand implements Callable<Integer> {
         String run = RunId.check(runArgs.run);
         var settings = kafka.settings();
         try (Session session = new Session()) {
-            KafkaClients clients = session.existingKafka(settings);
-            Session.requireRun(clients, run);
-            if (perKey) {
-                RunStatus.perKey(clients, run).forEach(System.out::println);
-            }
-            if (by != null) {
-                RunStatus.bySubject(clients, run, by).forEach(System.out::println);
-            }
-            System.out.print(RunStatus.of(clients, run).render());
+            // Everything is read before anything is printed: a read at rest may be done again on a broker.
+            String out = session.reading(settings, clients -> {
+                Session.requireRun(clients, run);
+                StringBuilder lines = new StringBuilder();
+                if (perKey) {
+                    RunStatus.perKey(clients, run).forEach(l -> lines.append(l).append(System.lineSeparator()));
+                }
+                if (by != null) {
+                    RunStatus.bySubject(clients, run, by).forEach(l -> lines.append(l).append(System.lineSeparator()));
+                }
+                return lines.append(RunStatus.of(clients, run).render()).toString();
+            });
+            System.out.print(out);
             return Errors.OK;
         }
     }

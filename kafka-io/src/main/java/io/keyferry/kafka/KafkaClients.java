@@ -21,10 +21,29 @@ import java.util.Map;
 public final class KafkaClients {
     private final KafkaSettings settings;
     private final String bootstrap;
+    private final StoredTopics stored;
 
     public KafkaClients(KafkaSettings settings, String bootstrap) {
+        this(settings, bootstrap, null);
+    }
+
+    private KafkaClients(KafkaSettings settings, String bootstrap, StoredTopics stored) {
         this.settings = settings;
         this.bootstrap = bootstrap;
+        this.stored = stored;
+    }
+
+    /**
+     * Clients of a broker that is not running: {@link TopicReader} reads {@code stored} instead,
+     * and anything that would talk to a broker fails.
+     */
+    public static KafkaClients atRest(KafkaSettings settings, StoredTopics stored) {
+        return new KafkaClients(settings, null, stored);
+    }
+
+    /** The topics at rest these clients read, or null when they talk to a broker. */
+    public StoredTopics stored() {
+        return stored;
     }
 
     public KafkaSettings settings() {
@@ -41,6 +60,9 @@ public final class KafkaClients {
 
     /** Bootstrap plus the user's properties; what every client starts from. */
     public Map<String, Object> common() {
+        if (stored != null) {
+            throw new IllegalStateException("no broker: these clients read topics at rest");
+        }
         Map<String, Object> p = new HashMap<>(settings.clientProperties());
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         return p;

@@ -198,6 +198,7 @@ public final class ProgressTopic {
         private KafkaConsumer<byte[], byte[]> consumer;
         private KafkaConsumer<byte[], byte[]> ends;
         private List<TopicPartition> partitions;
+        private boolean readAtRest;
 
         private Follower(String run) {
             this.state = new State(run);
@@ -208,6 +209,14 @@ public final class ProgressTopic {
          * high watermark: see {@link TopicReader}): a copy of its own for the caller.
          */
         public synchronized State now() {
+            if (clients.stored() != null) {
+                // at rest the topic does not change: one read is all there is
+                if (!readAtRest) {
+                    TopicReader.readAll(clients, Topics.PROGRESS, state::add);
+                    readAtRest = true;
+                }
+                return state.copy();
+            }
             if (consumer == null) {
                 KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + Topics.PROGRESS);
                 try {

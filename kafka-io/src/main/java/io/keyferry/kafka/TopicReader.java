@@ -50,6 +50,9 @@ public final class TopicReader {
      */
     public static void read(KafkaClients clients, String name, Map<Integer, Long> from,
                             Consumer<ConsumerRecord<byte[], byte[]>> sink, boolean follow, BooleanSupplier stop) {
+        if (follow && clients.stored() != null) {
+            throw new NeedsBrokerException("following " + clients.topic(name));
+        }
         // To the end as of now is following that is told to finish at once.
         readUntilFinished(clients, name, from, sink, () -> !follow, stop);
     }
@@ -64,6 +67,13 @@ public final class TopicReader {
                                          Consumer<ConsumerRecord<byte[], byte[]>> sink, BooleanSupplier finish,
                                          BooleanSupplier abort) {
         String topic = clients.topic(name);
+        if (clients.stored() != null) {
+            // at rest nothing is written: the end is already reached
+            if (!abort.getAsBoolean()) {
+                clients.stored().read(topic, from, null, sink);
+            }
+            return;
+        }
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
             List<TopicPartition> tps = assignAll(c, topic, from);
             while (!abort.getAsBoolean()) {
@@ -84,6 +94,14 @@ public final class TopicReader {
                                            Consumer<ConsumerRecord<byte[], byte[]>> sink, Runnable atEnd,
                                            boolean follow, BooleanSupplier stop) {
         String topic = clients.topic(name);
+        if (clients.stored() != null) {
+            if (follow) {
+                throw new NeedsBrokerException("following " + topic);
+            }
+            clients.stored().read(topic, from, null, sink);
+            atEnd.run();
+            return;
+        }
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
             List<TopicPartition> tps = assignAll(c, topic, from);
             readUpTo(c, highWatermarks(clients, tps), sink, stop);
@@ -101,6 +119,10 @@ public final class TopicReader {
     public static void readRange(KafkaClients clients, String name, Map<Integer, Long> from, Map<Integer, Long> to,
                                  Consumer<ConsumerRecord<byte[], byte[]>> sink) {
         String topic = clients.topic(name);
+        if (clients.stored() != null) {
+            clients.stored().read(topic, from, to, sink);
+            return;
+        }
         try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
             List<TopicPartition> tps = to.keySet().stream().sorted().map(p -> new TopicPartition(topic, p)).toList();
             c.assign(tps);
@@ -122,6 +144,11 @@ public final class TopicReader {
      * must get past to have seen every record committed so far.
      */
     public static Map<TopicPartition, Long> highWatermarks(KafkaClients clients, List<TopicPartition> tps) {
+        if (clients.stored() != null) {
+            Map<TopicPartition, Long> ends = new java.util.HashMap<>();
+            tps.forEach(tp -> ends.put(tp, clients.stored().end(tp.topic(), tp.partition())));
+            return ends;
+        }
         try (KafkaConsumer<byte[], byte[]> c = endReader(clients)) {
             return c.endOffsets(tps, Duration.ofSeconds(30));
         }

@@ -9,16 +9,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -54,7 +50,6 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
 
     static final String BOOTSTRAP_FILE = "bootstrap.txt";
-    static final String LOCK_FILE = "keyferry.lock";
     static final String LOG_SUBDIR = "log";
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
@@ -63,16 +58,13 @@ public final class EmbeddedBroker implements AutoCloseable {
     private static final int START_ATTEMPTS = 3;
 
     private final Path dataDir;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final StateDirLock lock;
     private final KafkaRaftServer server;
     private final String bootstrapServers;
     private boolean closed;
 
-    private EmbeddedBroker(Path dataDir, FileChannel lockChannel, FileLock lock, KafkaRaftServer server,
-                           String bootstrapServers) {
+    private EmbeddedBroker(Path dataDir, StateDirLock lock, KafkaRaftServer server, String bootstrapServers) {
         this.dataDir = dataDir;
-        this.lockChannel = lockChannel;
         this.lock = lock;
         this.server = server;
         this.bootstrapServers = bootstrapServers;
@@ -92,18 +84,12 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static EmbeddedBroker start(Path dataDir) {
         Path dir = dataDir.toAbsolutePath().normalize();
         Path logDir = dir.resolve(LOG_SUBDIR);
-        FileChannel channel = null;
-        FileLock lock = null;
+        StateDirLock lock = null;
         try {
             Files.createDirectories(logDir);
             // Our own lock, taken before Kafka touches anything: a clear one-line error instead of
             // Kafka's log-dir lock failure halfway through startup.
-            channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null; // held by this JVM
-            }
+            lock = StateDirLock.tryTake(dir);
             if (lock == null) {
                 throw inUse(dir);
             }
@@ -134,15 +120,64 @@ public final class EmbeddedBroker implements AutoCloseable {
                             + rootMessage(e), e);
                 }
                 LOG.info("embedded Kafka broker running at {} (state dir {})", bootstrap, dir);
-                return new EmbeddedBroker(dir, channel, lock, server, bootstrap);
+                return new EmbeddedBroker(dir, lock, server, bootstrap);
             }
             throw new IllegalStateException("embedded Kafka broker in " + dir + " failed to start: " + rootMessage(last), last);
         } catch (IOException e) {
-            release(channel, lock);
+            release(lock);
             throw new UncheckedIOException("cannot prepare Kafka state dir " + dir + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
-            release(channel, lock);
+            release(lock);
             throw e;
+        }
+    }
+
+    /**
+     * The data dir at rest, for reading its topics without a broker: locked (no broker starts on it
+     * until {@link AtRest#close()}), with its log dir. Empty when a broker runs on it, another
+     * keyferry process holds it, it holds no data, or its broker did not shut down cleanly (its logs
+     * need the recovery a broker's start does).
+     */
+    public static Optional<AtRest> atRest(Path dataDir) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        Path logDir = dir.resolve(LOG_SUBDIR);
+        if (!hasData(dir)) {
+            return Optional.empty();
+        }
+        try {
+            StateDirLock lock = StateDirLock.tryTake(dir);
+            if (lock == null) {
+                return Optional.empty();
+            }
+            // Kafka removes this file when it starts and writes it when it has shut down cleanly.
+            if (!Files.exists(logDir.resolve(".kafka_cleanshutdown"))) {
+                lock.close();
+                return Optional.empty();
+            }
+            return Optional.of(new AtRest(logDir, lock));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A data dir locked for reading at rest. */
+    public static final class AtRest implements AutoCloseable {
+        private final Path logDir;
+        private final StateDirLock lock;
+
+        private AtRest(Path logDir, StateDirLock lock) {
+            this.logDir = logDir;
+            this.lock = lock;
+        }
+
+        /** Kafka's log dir: one directory per topic partition. */
+        public Path logDir() {
+            return logDir;
+        }
+
+        @Override
+        public void close() {
+            lock.close();
         }
     }
 
@@ -204,7 +239,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             server.shutdown();
             server.awaitShutdown();
         } finally {
-            release(lockChannel, lock);
+            lock.close();
         }
         LOG.info("embedded Kafka broker stopped (state dir {})", dataDir);
     }
@@ -226,6 +261,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         p.put("offsets.topic.replication.factor", "1");
         p.put("transaction.state.log.replication.factor", "1");
         p.put("transaction.state.log.min.isr", "1");
+        // One node serves every group and transaction: Kafka's 50 partitions each for offsets and
+        // transaction state are 100 logs to load and coordinators to elect on every start (about a
+        // second of it). Applies to a state dir formatted from now on; older ones keep their 50.
+        p.put("offsets.topic.num.partitions", "1");
+        p.put("transaction.state.log.num.partitions", "1");
+        // Only the progress topic is compacted, and it is small: the cleaner's default 128 MiB
+        // buffer took a third of a second to allocate on every start.
+        p.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 << 20));
         Set<String> known = KafkaConfig.configDef().names();
         putIfKnown(p, known, "share.coordinator.state.topic.replication.factor", "1");
         putIfKnown(p, known, "share.coordinator.state.topic.min.isr", "1");
@@ -341,16 +384,9 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
-    private static void release(FileChannel channel, FileLock lock) {
-        try {
-            if (lock != null && lock.isValid()) {
-                lock.release();
-            }
-            if (channel != null) {
-                channel.close();
-            }
-        } catch (IOException e) {
-            LOG.debug("releasing state-dir lock: {}", e.toString());
+    private static void release(StateDirLock lock) {
+        if (lock != null) {
+            lock.close();
         }
     }
 

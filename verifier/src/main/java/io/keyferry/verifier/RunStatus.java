@@ -87,14 +87,21 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         }
         var ended = completion.end();
 
-        long migratorLag;
-        long verifierLag;
-        boolean complete;
-        try (Admin admin = clients.admin()) {
-            migratorLag = lag(clients, admin, clients.migratorApplicationId(run), Topics.KEYS);
-            verifierLag = lag(clients, admin, clients.verifierGroupId(run), Topics.RESULTS);
-            Map<TopicPartition, Long> end = completion.resultsEndOnceMigrated(admin);
-            complete = completion.end() != null || (end != null && completion.verifiedUpTo(admin, end));
+        long migratorLag = 0;
+        long verifierLag = 0;
+        boolean complete = ended != null;
+        // A finished run's groups have nothing of it left to read: their lag over the shared topics
+        // would count the records of runs after it.
+        if (ended == null && clients.stored() != null) {
+            throw new io.keyferry.kafka.NeedsBrokerException("the consumer groups of run " + run + ", not finished");
+        }
+        if (ended == null) {
+            try (Admin admin = clients.admin()) {
+                migratorLag = lag(clients, admin, clients.migratorApplicationId(run), Topics.KEYS);
+                verifierLag = lag(clients, admin, clients.verifierGroupId(run), Topics.RESULTS);
+                Map<TopicPartition, Long> end = completion.resultsEndOnceMigrated(admin);
+                complete = end != null && completion.verifiedUpTo(admin, end);
+            }
         }
         double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
                 : processedKeys.size() * 1000.0 / (window[1] - window[0]);
@@ -239,7 +246,6 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 migratorLag, verifierLag, keysPerSecond, etaSeconds(), complete, rolledBack.keys());
     }
 
-    /** Records the group has not consumed yet, over the topic's partitions (its whole size before it starts). */
     /** Records of topic {@code name} that consumer group {@code group} has not committed yet. */
     public static long lag(KafkaClients clients, Admin admin, String group, String name) throws Exception {
         String topic = clients.topic(name);
