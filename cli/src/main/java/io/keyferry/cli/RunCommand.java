@@ -61,12 +61,13 @@ final class RunCommand implements Callable<Integer> {
         int port = ops.port();
         Options.requireWorkspaceScope(scanConfig, migrateConfig.naming());
         try (Session session = new Session()) {
+            var broker = session.brokerStarting(settings);
             // Each role gets its own connections, as it would in its own process.
             var scanSource = session.redis(src);
             var migrateStores = session.migrationStores(migrateConfig);
             var verifySource = session.redis(src);
             var verifyTarget = session.redis(dst);
-            KafkaClients clients = session.kafka(settings);
+            KafkaClients clients = session.kafka(settings, broker);
             var earlier = new io.keyferry.kafka.ProgressTopic(clients).claim(new io.keyferry.core.model.RunStart(run,
                     migrateConfig.mode(), migrateConfig.actor(), migrateConfig.onConflict(), System.currentTimeMillis())
                     .scoping(migrateConfig.naming().scopesWorkspaces()));

@@ -145,6 +145,34 @@ final class Session implements AutoCloseable {
      * else a new embedded broker, owned (and stopped) by this command.
      */
     KafkaClients kafka(KafkaSettings settings) {
+        return kafka(settings, broker(settings));
+    }
+
+    /**
+     * As {@link #kafka(KafkaSettings)}, with the broker from {@link #brokerStarting}: its start
+     * overlaps whatever the command did meanwhile (connecting to Redis), and the topics are made
+     * only now, once the command has checked what it needed to.
+     */
+    KafkaClients kafka(KafkaSettings settings, java.util.concurrent.CompletableFuture<String> broker) {
+        try {
+            return kafka(settings, broker.join());
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+    }
+
+    /**
+     * The broker's address, starting the embedded broker in the background where one is needed.
+     * Whatever becomes of the command, the session waits for that start before it closes, so a
+     * broker it started is stopped.
+     */
+    java.util.concurrent.CompletableFuture<String> brokerStarting(KafkaSettings settings) {
+        var starting = java.util.concurrent.CompletableFuture.supplyAsync(() -> broker(settings));
+        own(() -> starting.handle((bootstrap, failure) -> bootstrap).join());
+        return starting;
+    }
+
+    private String broker(KafkaSettings settings) {
         String bootstrap = settings.bootstrapServers();
         if (bootstrap == null) {
             Optional<String> running = EmbeddedBroker.runningAt(settings.stateDir().resolve("kafka"));
@@ -156,6 +184,10 @@ final class Session implements AutoCloseable {
                 bootstrap = own(EmbeddedBroker.start(settings.stateDir().resolve("kafka"))).bootstrapServers();
             }
         }
+        return bootstrap;
+    }
+
+    private KafkaClients kafka(KafkaSettings settings, String bootstrap) {
         KafkaClients clients = new KafkaClients(settings, bootstrap);
         try (Admin admin = clients.admin()) {
             Topics.ensure(admin, settings);
@@ -265,14 +297,20 @@ final class Session implements AutoCloseable {
     }
 
     private void closeAll() {
-        synchronized (open) {
-            while (!open.isEmpty()) {
-                AutoCloseable c = open.pop();
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    LOG.warn("while closing {}: {}", c.getClass().getSimpleName(), RedisEndpoint.redact(String.valueOf(e.getMessage())));
+        // Each is closed outside the lock: closing one may wait for a broker still starting, which
+        // is then owned (and closed next).
+        while (true) {
+            AutoCloseable c;
+            synchronized (open) {
+                if (open.isEmpty()) {
+                    break;
                 }
+                c = open.pop();
+            }
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("while closing {}: {}", c.getClass().getSimpleName(), RedisEndpoint.redact(String.valueOf(e.getMessage())));
             }
         }
         if (Thread.currentThread() != hook) {

@@ -345,6 +345,25 @@ class EndToEndIT {
     }
 
     @Test
+    void aRunRefusedAtStartUpStopsTheEmbeddedBrokerItWasStartingMeanwhile() throws Exception {
+        source.close();
+        source = TestRedis.start("--rename-command", "DUMP", "");
+        source.strings().set("job:1", "v");
+        Path state = tmp.resolve("state");
+
+        Cli.Outcome o = Cli.run("run --run " + run() + " --execute --actor it --copy dump --source " + source.uri()
+                + " --target " + target.uri() + " --state-dir " + state);
+
+        assertEquals(1, o.exitCode(), o.toString());
+        assertTrue(o.err().startsWith("keyferry: --source: the server does not offer DUMP"), o.err());
+        assertEquals(java.util.Optional.empty(), io.keyferry.local.EmbeddedBroker.runningAt(state.resolve("kafka")));
+        try (var again = io.keyferry.local.EmbeddedBroker.start(state.resolve("kafka"))) {
+            assertNotNull(again.bootstrapServers(), "the state dir was left unlocked, its broker stopped");
+        }
+        assertEquals(0L, target.strings().dbsize());
+    }
+
+    @Test
     void aRunIdUsedForADryRunIsRefusedForExecuteAndNothingIsWritten() {
         source.strings().set("job:1", "v");
         String run = run();

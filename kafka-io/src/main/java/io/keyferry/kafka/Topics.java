@@ -57,9 +57,12 @@ public final class Topics {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
+                // One request for all of them; each topic's outcome is its own (another process may
+                // have created one meanwhile).
+                Map<String, org.apache.kafka.common.KafkaFuture<Void>> created = admin.createTopics(missing).values();
                 for (NewTopic t : missing) {
                     try {
-                        admin.createTopics(List.of(t)).all().get(30, TimeUnit.SECONDS);
+                        created.get(t.name()).get(30, TimeUnit.SECONDS);
                         LOG.info("created topic {} ({} partitions)", t.name(), t.numPartitions());
                     } catch (ExecutionException e) {
                         if (!(e.getCause() instanceof TopicExistsException)) {
