@@ -1,0 +1,162 @@
+package io.keyferry.redis;
+
+import io.keyferry.core.config.ConfigException;
+import io.keyferry.core.config.RedisEndpoint;
+import io.keyferry.core.follow.NotifyFlags;
+import io.keyferry.core.model.RedisKey;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * The changes of a standalone source's keys, from its key-space notifications: one callback per
+ * event, with the key (binary-safe: taken from the channel's bytes) and the event's name.
+ *
+ * <p>Notifications are fire-and-forget: those sent while the subscription is down are lost. The
+ * listener hears of every subscription, the first and each one Lettuce makes again after a
+ * reconnect, and must then treat every key as possibly changed (a new scan pass).
+ */
+public final class KeyspaceEvents implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyspaceEvents.class);
+    private static final String SETTING = "notify-keyspace-events";
+
+    /** What a subscription hands on; called on Lettuce's I/O thread, so it must not block for long. */
+    public interface Listener {
+        /** The subscription is (again) in place: changes made while it was not were not heard. */
+        void subscribed();
+
+        void changed(RedisKey key, String event);
+
+        /** Following cannot go on: after a reconnect the server no longer notifies (a restart reset its setting). */
+        void failed(RuntimeException e);
+    }
+
+    private final RedisClient client;
+    private final java.util.concurrent.ExecutorService checks;
+    private StatefulRedisPubSubConnection<byte[], byte[]> connection;
+
+    private KeyspaceEvents(RedisClient client, java.util.concurrent.ExecutorService checks) {
+        this.client = client;
+        this.checks = checks;
+    }
+
+    /**
+     * Checks the source's {@code notify-keyspace-events} (setting the missing classes when {@code
+     * setConfig}, keeping the others) and subscribes to the key-space channel of its database.
+     *
+     * @throws ConfigException naming {@code endpoint}'s option when the setting lacks classes and
+     *                         {@code setConfig} is false, or the server refuses CONFIG
+     */
+    public static KeyspaceEvents subscribe(RedisEndpoint endpoint, boolean setConfig, Listener listener) {
+        if (endpoint.cluster()) {
+            throw new ConfigException(endpoint.option(), "following the changes of a cluster is not supported yet");
+        }
+        RedisURI uri = RedisUris.uri(endpoint);
+        uri.setTimeout(Duration.ofSeconds(10));
+        RedisClient client = RedisClient.create(uri);
+        KeyspaceEvents events = new KeyspaceEvents(client, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "keyferry-follow-check");
+            t.setDaemon(true);
+            return t;
+        }));
+        try {
+            client.setOptions(RedisUris.clientOptions(endpoint));
+            ensureNotifications(client, endpoint, setConfig);
+            byte[] prefix = ("__keyspace@" + endpoint.db() + "__:").getBytes(StandardCharsets.US_ASCII);
+            StatefulRedisPubSubConnection<byte[], byte[]> connection = client.connectPubSub(ByteArrayCodec.INSTANCE);
+            events.connection = connection;
+            java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+            connection.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void psubscribed(byte[] pattern, long count) {
+                    if (first.getAndSet(false)) {
+                        LOG.info("following the changes of {}", endpoint.redacted());
+                        listener.subscribed();
+                        return;
+                    }
+                    // Subscribed again after a reconnect: a restarted server may have lost the
+                    // setting. Checked off Lettuce's I/O thread, which must not wait on a reply.
+                    events.checks.execute(() -> {
+                        try {
+                            ensureNotifications(client, endpoint, setConfig);
+                            LOG.info("following the changes of {} again, after a reconnect", endpoint.redacted());
+                            listener.subscribed();
+                        } catch (RuntimeException e) {
+                            listener.failed(e);
+                        }
+                    });
+                }
+
+                @Override
+                public void message(byte[] pattern, byte[] channel, byte[] message) {
+                    if (channel.length > prefix.length && Arrays.equals(channel, 0, prefix.length, prefix, 0, prefix.length)) {
+                        listener.changed(RedisKey.of(Arrays.copyOfRange(channel, prefix.length, channel.length)),
+                                new String(message, StandardCharsets.US_ASCII));
+                    }
+                }
+            });
+            byte[] pattern = Arrays.copyOf(prefix, prefix.length + 1);
+            pattern[prefix.length] = '*';
+            connection.sync().psubscribe(pattern);
+            return events;
+        } catch (RuntimeException e) {
+            events.close();
+            if (e instanceof ConfigException) {
+                throw e;
+            }
+            throw new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted() + ": "
+                    + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    private static void ensureNotifications(RedisClient client, RedisEndpoint endpoint, boolean setConfig) {
+        try (StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8)) {
+            Map<String, String> got;
+            try {
+                got = c.sync().configGet(SETTING);
+            } catch (RedisException e) {
+                throw new ConfigException(endpoint.option(), "the server refuses CONFIG GET " + SETTING
+                        + ", which following its changes needs: " + e.getMessage());
+            }
+            NotifyFlags flags = new NotifyFlags(got.get(SETTING));
+            if (flags.missing().isEmpty()) {
+                return;
+            }
+            if (!setConfig) {
+                throw new ConfigException(endpoint.option(), "the server's " + SETTING + " is '" + flags.value()
+                        + "', which lacks '" + flags.missing() + "': following its changes needs '" + NotifyFlags.NEEDED
+                        + "' (CONFIG SET " + SETTING + " " + flags.withNeeded().value() + "), or give --set-notify-config");
+            }
+            try {
+                c.sync().configSet(SETTING, flags.withNeeded().value());
+            } catch (RedisException e) {
+                throw new ConfigException(endpoint.option(), "the server refuses CONFIG SET " + SETTING + ": " + e.getMessage());
+            }
+            LOG.info("{}: {} set to '{}'", endpoint.redacted(), SETTING, flags.withNeeded().value());
+        }
+    }
+
+    @Override
+    public void close() {
+        checks.shutdownNow();
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+}
