@@ -31,6 +31,8 @@ public final class MigratorApp implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
     private final Pacer pacer;
+    private final KafkaClients clients;
+    private final String run;
     /** Streams threads per replica (one when paced); each has its own Redis connection for pages. */
     public static final int STREAM_THREADS = 2;
     /** Key pages a stream thread buffers per partition when not paced (see below). */
@@ -46,6 +48,8 @@ public final class MigratorApp implements AutoCloseable {
      */
     public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
                        io.keyferry.core.rate.RateLimiter rate, io.keyferry.core.metrics.Metrics metrics) {
+        this.clients = clients;
+        this.run = config.run();
         Properties p = new Properties();
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
@@ -154,6 +158,7 @@ public final class MigratorApp implements AutoCloseable {
     }
 
     public void start() {
+        KeysStart.setIfNew(clients, clients.migratorApplicationId(run), run);
         streams.start();
         if (pacer != null) {
             pacer.start();
