@@ -82,9 +82,7 @@ public final class KeyspaceEvents implements AutoCloseable {
                 @Override
                 public void psubscribed(byte[] pattern, long count) {
                     if (first.getAndSet(false)) {
-                        LOG.info("following the changes of {}", endpoint.redacted());
-                        listener.subscribed();
-                        return;
+                        return; // the first subscription: told below, once psubscribe has returned
                     }
                     // Subscribed again after a reconnect: a restarted server may have lost the
                     // setting. Checked off Lettuce's I/O thread, which must not wait on a reply.
@@ -110,6 +108,8 @@ public final class KeyspaceEvents implements AutoCloseable {
             byte[] pattern = Arrays.copyOf(prefix, prefix.length + 1);
             pattern[prefix.length] = '*';
             connection.sync().psubscribe(pattern);
+            LOG.info("following the changes of {}", endpoint.redacted());
+            listener.subscribed();
             return events;
         } catch (RuntimeException e) {
             events.close();
