@@ -56,22 +56,35 @@ public final class Coverage {
         return new Gap(published.length - seen.cardinality(), published.length);
     }
 
-    /** The hashes of the distinct keys the run's scanners published, sorted. */
-    static long[] published(KafkaClients clients, String run, Map<String, ScanProgress> scanners) {
+    /**
+     * Where the run's scanners' references begin on each partition of the keys topic: the lowest
+     * of their {@code keys_from}; empty (the topic's start) when one does not say, since it may
+     * have begun anywhere.
+     */
+    static Map<Integer, Long> keysFrom(Map<String, ScanProgress> scanners) {
         Map<Integer, Long> from = new HashMap<>();
-        Map<Integer, Long> to = new HashMap<>();
-        boolean fromKnown = true;
         for (ScanProgress s : scanners.values()) {
             if (VerifierApp.REQUEUE.equals(s.scanner())) {
                 continue; // references to keys already published, queued again
             }
-            // a scanner that does not say where it began may have begun anywhere
-            fromKnown &= !s.keysFrom().isEmpty();
+            if (s.keysFrom().isEmpty()) {
+                return Map.of();
+            }
             s.keysFrom().forEach((p, o) -> from.merge(p, o, Math::min));
-            s.lastOffsets().forEach((p, o) -> to.merge(p, o + 1, Math::max));
+        }
+        return from;
+    }
+
+    /** The hashes of the distinct keys the run's scanners published, sorted. */
+    static long[] published(KafkaClients clients, String run, Map<String, ScanProgress> scanners) {
+        Map<Integer, Long> to = new HashMap<>();
+        for (ScanProgress s : scanners.values()) {
+            if (!VerifierApp.REQUEUE.equals(s.scanner())) {
+                s.lastOffsets().forEach((p, o) -> to.merge(p, o + 1, Math::max));
+            }
         }
         Hashes hashes = new Hashes();
-        TopicReader.readRange(clients, Topics.KEYS, fromKnown ? from : Map.of(), to, r -> {
+        TopicReader.readRange(clients, Topics.KEYS, keysFrom(scanners), to, r -> {
             if (!run.equals(Json.runOf(r.value()))) {
                 return;
             }

@@ -16,7 +16,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -49,21 +48,25 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         long scanned = Completion.published(scanners);
         boolean scanDone = !scanners.isEmpty() && scanners.values().stream().allMatch(ScanProgress::done);
 
-        Set<RedisKey> processedKeys = new HashSet<>();
+        long processed;
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
-        TopicReader.read(clients, Topics.RESULTS, completion.resultsFrom(), rec -> {
-            if (!run.equals(Json.runOf(rec.value()))) {
-                return;
-            }
-            try {
-                KeyResult r = Json.decodeResult(rec.value());
-                processedKeys.add(r.key());
-                window[0] = Math.min(window[0], r.atMs());
-                window[1] = Math.max(window[1], r.atMs());
-            } catch (BadRecordException e) {
-                // not ours to count
-            }
-        }, false, () -> false);
+        // on disk past a bound: a run's keys need not fit in memory
+        try (io.keyferry.core.report.DistinctKeys processedKeys = new io.keyferry.core.report.DistinctKeys()) {
+            TopicReader.read(clients, Topics.RESULTS, completion.resultsFrom(), rec -> {
+                if (!run.equals(Json.runOf(rec.value()))) {
+                    return;
+                }
+                try {
+                    KeyResult r = Json.decodeResult(rec.value());
+                    processedKeys.add(r.key());
+                    window[0] = Math.min(window[0], r.atMs());
+                    window[1] = Math.max(window[1], r.atMs());
+                } catch (BadRecordException e) {
+                    // not ours to count
+                }
+            }, false, () -> false);
+            processed = processedKeys.count();
+        }
         long mismatches;
         long verified;
         // a key's latest rollback record says what became of it
@@ -103,9 +106,9 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 complete = end != null && completion.verifiedUpTo(admin, end);
             }
         }
-        double rate = processedKeys.size() < 2 || window[1] <= window[0] ? 0
-                : processedKeys.size() * 1000.0 / (window[1] - window[0]);
-        return new RunStatus(run, scanned, scanDone, processedKeys.size(), verified, mismatches, migratorLag,
+        double rate = processed < 2 || window[1] <= window[0] ? 0
+                : processed * 1000.0 / (window[1] - window[0]);
+        return new RunStatus(run, scanned, scanDone, processed, verified, mismatches, migratorLag,
                 verifierLag, rate, complete, ended == null ? -1 : ended.atMs(), new RolledBack(deleted, restored, leftAlone));
     }
 
@@ -116,7 +119,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
      */
     public static List<String> perKey(KafkaClients clients, String run) {
         java.util.TreeMap<RedisKey, String[]> keys = new java.util.TreeMap<>();
-        TopicReader.readAll(clients, Topics.KEYS, rec -> {
+        TopicReader.read(clients, Topics.KEYS, Coverage.keysFrom(new io.keyferry.kafka.ProgressTopic(clients).scanners(run)), rec -> {
             if (run.equals(Json.runOf(rec.value()))) {
                 try {
                     for (var ref : Json.decodeKeyRefs(rec.value())) {
@@ -126,7 +129,7 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                     // a dead letter, not a key of the run
                 }
             }
-        });
+        }, false, () -> false);
         TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
             if (run.equals(Json.runOf(rec.value()))) {
                 try {
