@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The changes of a standalone source's keys, from its key-space notifications: one callback per
@@ -44,11 +45,14 @@ public final class KeyspaceEvents implements AutoCloseable {
     }
 
     private final RedisClient client;
+    private final io.lettuce.core.resource.ClientResources resources;
     private final java.util.concurrent.ExecutorService checks;
     private StatefulRedisPubSubConnection<byte[], byte[]> connection;
 
-    private KeyspaceEvents(RedisClient client, java.util.concurrent.ExecutorService checks) {
+    private KeyspaceEvents(RedisClient client, io.lettuce.core.resource.ClientResources resources,
+                           java.util.concurrent.ExecutorService checks) {
         this.client = client;
+        this.resources = resources;
         this.checks = checks;
     }
 
@@ -65,8 +69,15 @@ public final class KeyspaceEvents implements AutoCloseable {
         }
         RedisURI uri = RedisUris.uri(endpoint);
         uri.setTimeout(Duration.ofSeconds(10));
-        RedisClient client = RedisClient.create(uri);
-        KeyspaceEvents events = new KeyspaceEvents(client, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        // Notifications sent while the subscription is down are lost (and made up for by a new scan
+        // pass), so reconnect within a second, not after Lettuce's default backoff of up to 30 s.
+        io.lettuce.core.resource.ClientResources resources = io.lettuce.core.resource.DefaultClientResources.builder()
+                .ioThreadPoolSize(1).computationThreadPoolSize(1)
+                .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1),
+                        2, TimeUnit.MILLISECONDS))
+                .build();
+        RedisClient client = RedisClient.create(resources, uri);
+        KeyspaceEvents events = new KeyspaceEvents(client, resources, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "keyferry-follow-check");
             t.setDaemon(true);
             return t;
@@ -88,7 +99,7 @@ public final class KeyspaceEvents implements AutoCloseable {
                     // setting. Checked off Lettuce's I/O thread, which must not wait on a reply.
                     events.checks.execute(() -> {
                         try {
-                            ensureNotifications(client, endpoint, setConfig);
+                            ensureAfterReconnect(client, endpoint, setConfig);
                             LOG.info("following the changes of {} again, after a reconnect", endpoint.redacted());
                             listener.subscribed();
                         } catch (RuntimeException e) {
@@ -121,12 +132,37 @@ public final class KeyspaceEvents implements AutoCloseable {
         }
     }
 
+    /**
+     * The setting checked again after a reconnect, on a connection of its own, which may meet the
+     * server still going down or coming up: tried for up to 10 s before following gives up.
+     */
+    private static void ensureAfterReconnect(RedisClient client, RedisEndpoint endpoint, boolean setConfig) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                ensureNotifications(client, endpoint, setConfig);
+                return;
+            } catch (RedisException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted()
+                            + " after a reconnect: " + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static void ensureNotifications(RedisClient client, RedisEndpoint endpoint, boolean setConfig) {
         try (StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8)) {
             Map<String, String> got;
             try {
                 got = c.sync().configGet(SETTING);
-            } catch (RedisException e) {
+            } catch (io.lettuce.core.RedisCommandExecutionException e) { // the server's answer, not the network
                 throw new ConfigException(endpoint.option(), "the server refuses CONFIG GET " + SETTING
                         + ", which following its changes needs: " + e.getMessage());
             }
@@ -141,7 +177,7 @@ public final class KeyspaceEvents implements AutoCloseable {
             }
             try {
                 c.sync().configSet(SETTING, flags.withNeeded().value());
-            } catch (RedisException e) {
+            } catch (io.lettuce.core.RedisCommandExecutionException e) {
                 throw new ConfigException(endpoint.option(), "the server refuses CONFIG SET " + SETTING + ": " + e.getMessage());
             }
             LOG.info("{}: {} set to '{}'", endpoint.redacted(), SETTING, flags.withNeeded().value());
@@ -157,6 +193,7 @@ public final class KeyspaceEvents implements AutoCloseable {
             }
         } finally {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 }

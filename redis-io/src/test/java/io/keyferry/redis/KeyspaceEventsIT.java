@@ -127,7 +127,7 @@ class KeyspaceEventsIT {
                     after = heard.events.poll(200, TimeUnit.MILLISECONDS);
                 }
             }
-            assertEquals("set job:after", after);
+            assertEquals("set job:after", after, "subscriptions " + heard.subscriptions.get() + ", failure " + heard.failure);
             assertTrue(heard.subscriptions.get() >= 2, "the restart is heard: what changed meanwhile is not known");
             assertEquals(null, heard.failure);
         }
