@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Session implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Session.class);
+    /** How long a read-only command waits for a state dir another keyferry process holds without a broker. */
+    private static final long LOCKED_WAIT_S = 10;
 
     private final Deque<AutoCloseable> open = new ArrayDeque<>();
     private final AtomicBoolean stopping = new AtomicBoolean();
@@ -235,19 +237,28 @@ final class Session implements AutoCloseable {
     <T> T reading(KafkaSettings settings, Reading<T> command) throws Exception {
         if (settings.bootstrapServers() == null) {
             java.nio.file.Path data = settings.stateDir().resolve("kafka");
-            if (EmbeddedBroker.runningAt(data).isEmpty()) {
+            // Another reader at rest holds the state dir for a moment (an operator's status in a
+            // loop beside an audit), or another process is starting its broker: wait for either.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(LOCKED_WAIT_S);
+            while (EmbeddedBroker.runningAt(data).isEmpty()) {
                 Optional<EmbeddedBroker.AtRest> rest = EmbeddedBroker.atRest(data);
                 if (rest.isPresent()) {
                     try (EmbeddedBroker.AtRest r = rest.get()) {
                         return command.apply(KafkaClients.atRest(settings, io.keyferry.kafka.LogDirTopics.of(r.logDir())));
                     } catch (io.keyferry.kafka.NeedsBrokerException e) {
                         LOG.info("starting the embedded broker: reading at rest cannot answer ({})", e.getMessage());
+                        break;
                     }
                 }
+                if (!EmbeddedBroker.locked(data) || System.nanoTime() > deadline) {
+                    break;
+                }
+                Thread.sleep(100);
             }
         }
         return command.apply(existingKafka(settings));
     }
+
 
     /**
      * What the progress topic says of {@code run}, which must exist there: else the command is

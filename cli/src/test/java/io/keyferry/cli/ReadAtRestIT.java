@@ -73,6 +73,32 @@ class ReadAtRestIT {
     }
 
     @Test
+    void aStatusWhileAnotherReaderHoldsTheStateDirWaitsForItAndReadsAtRest() throws Exception {
+        Path state = tmp.resolve("state");
+        Cli.Outcome run = Cli.run("run --run rest-2 --match job:* --source " + source.uri() + " --target " + target.uri()
+                + " --state-dir " + state);
+        assertEquals(0, run.exitCode(), run.toString());
+        Path clean = state.resolve("kafka").resolve("log").resolve(".kafka_cleanshutdown");
+        FileTime stopped = Files.getLastModifiedTime(clean);
+
+        EmbeddedBroker.AtRest other = EmbeddedBroker.atRest(state.resolve("kafka")).orElseThrow();
+        Thread release = new Thread(() -> {
+            try {
+                Thread.sleep(1_500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            other.close();
+        });
+        release.start();
+        Cli.Outcome status = Cli.run("status --run rest-2 --state-dir " + state);
+        release.join();
+        assertEquals(0, status.exitCode(), status.toString());
+        assertTrue(status.out().startsWith("run rest-2: complete"), status.out());
+        assertEquals(stopped, Files.getLastModifiedTime(clean), "read at rest once the other reader let go");
+    }
+
+    @Test
     void statusOfARunThatIsNotFinishedStartsTheBrokerForItsConsumerGroups() throws Exception {
         Path state = tmp.resolve("state");
         Cli.Outcome scan = Cli.run("scan --run part-1 --match job:* --source " + source.uri() + " --state-dir " + state);

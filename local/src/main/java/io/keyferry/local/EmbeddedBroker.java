@@ -160,6 +160,19 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
     }
 
+    /** Whether a keyferry process holds {@code dataDir} now (its broker runs, or it reads the dir at rest). */
+    public static boolean locked(Path dataDir) {
+        Path dir = dataDir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        try (StateDirLock lock = StateDirLock.tryTake(dir)) {
+            return lock == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** A data dir locked for reading at rest. */
     public static final class AtRest implements AutoCloseable {
         private final Path logDir;
