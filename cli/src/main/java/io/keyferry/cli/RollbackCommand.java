@@ -11,7 +11,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -50,9 +49,8 @@ final class RollbackCommand implements Callable<Integer> {
             KafkaClients clients = session.existingKafka(settings);
             Session.requireRun(clients, run);
             var store = session.redis(dst, true, "rollback (to compare and restore byte-exact)");
-            List<Rollback.Step> steps = new Rollback(clients, store).run(run, execute, actor);
             Map<Rollback.Action, Integer> counts = new EnumMap<>(Rollback.Action.class);
-            for (Rollback.Step s : steps) {
+            new Rollback(clients, store).run(run, execute, actor, s -> {
                 String verb;
                 if (s.action() == Rollback.Action.LEFT_ALONE || s.action() == Rollback.Action.GONE) {
                     verb = s.action().text();
@@ -63,7 +61,7 @@ final class RollbackCommand implements Callable<Integer> {
                 }
                 System.out.println(verb + " " + s.targetKey().display());
                 counts.merge(s.action(), 1, Integer::sum);
-            }
+            });
             System.out.printf("rollback run=%s mode=%s%s delete=%d restore=%d left_alone=%d already_gone=%d%n", run,
                     execute ? "execute" : "dry-run", execute ? " actor=" + actor : "",
                     counts.getOrDefault(Rollback.Action.DELETE, 0), counts.getOrDefault(Rollback.Action.RESTORE, 0),

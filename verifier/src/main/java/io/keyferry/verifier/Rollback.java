@@ -16,9 +16,7 @@ import io.keyferry.kafka.Topics;
 import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -61,43 +59,32 @@ public final class Rollback {
         this.target = target;
     }
 
-    /** Plans (and with {@code execute}, carries out) the rollback of {@code run}, one step per key written. */
-    public List<Step> run(String run, boolean execute) {
-        return run(run, execute, null);
-    }
-
     /**
-     * As {@link #run(String, boolean)}; when executing, each step also goes to the audit topic as
-     * a rollback record by {@code actor}, acknowledged by Kafka before the next key.
+     * Plans (and with {@code execute}, carries out) the rollback of {@code run}, one step per key
+     * written, each handed to {@code each} as it is taken: the run's keys are never all in memory.
+     * When executing, each step also goes to the audit topic as a rollback record by {@code actor},
+     * acknowledged by Kafka before the next key, so a rollback stopped midway has recorded every
+     * step it took.
      */
-    public List<Step> run(String run, boolean execute, String actor) {
-        List<Step> steps = plan(run, execute);
-        if (execute) {
-            try (var producer = clients.producer("keyferry-rollback-" + run)) {
-                for (Step s : steps) {
-                    var record = new io.keyferry.core.model.RollbackRecord(run, actor, s.targetKey(), s.action().wire(),
-                            s.done(), System.currentTimeMillis());
-                    io.keyferry.kafka.Sends.await(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
-                            clients.topic(Topics.AUDIT), s.targetKey().bytes(), Json.encode(record))));
-                }
-            }
-        }
-        return steps;
-    }
-
-    private List<Step> plan(String run, boolean execute) {
+    public void run(String run, boolean execute, String actor, java.util.function.Consumer<Step> each) {
         Map<RedisKey, BackupRecord> firstBackup = backups(run);
-        List<Step> steps = new ArrayList<>();
-        try (RunTally tally = new AuditTopic(clients).tally(run)) {
+        try (RunTally tally = new AuditTopic(clients).tally(run);
+             var producer = execute ? clients.producer("keyferry-rollback-" + run) : null) {
             for (AuditRecord a : tally.records()) {
                 KeyResult r = a.result();
                 if (r.mode() != Mode.EXECUTE || r.status() != Status.COPIED || r.targetKey() == null) {
                     continue;
                 }
-                steps.add(step(r.targetKey(), r.target(), firstBackup.get(r.targetKey()), execute));
+                Step s = step(r.targetKey(), r.target(), firstBackup.get(r.targetKey()), execute);
+                if (producer != null) {
+                    var record = new io.keyferry.core.model.RollbackRecord(run, actor, s.targetKey(), s.action().wire(),
+                            s.done(), System.currentTimeMillis());
+                    io.keyferry.kafka.Sends.await(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            clients.topic(Topics.AUDIT), s.targetKey().bytes(), Json.encode(record))));
+                }
+                each.accept(s);
             }
         }
-        return steps;
     }
 
     private Step step(RedisKey key, Side written, BackupRecord backup, boolean execute) {
