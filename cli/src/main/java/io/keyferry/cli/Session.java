@@ -259,7 +259,6 @@ final class Session implements AutoCloseable {
         return command.apply(existingKafka(settings));
     }
 
-
     /**
      * What the progress topic says of {@code run}, which must exist there: else the command is
      * refused, naming --run and where it looked.
