@@ -1,6 +1,5 @@
 package io.keyferry.kafka;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -104,14 +103,16 @@ public final class LogDirTopics implements StoredTopics {
         List<Integer> partitions = to == null ? partitions(topic) : to.keySet().stream().sorted().toList();
         // Every partition's transactions first: a read that needs a broker after all fails before it
         // has handed out anything.
+        Map<Integer, List<Path>> segments = new HashMap<>();
         Map<Integer, Aborted> aborted = new HashMap<>();
         for (int p : partitions) {
-            aborted.put(p, Aborted.scan(topic, p, segments(topic, p)));
+            segments.put(p, segments(topic, p));
+            aborted.put(p, Aborted.scan(topic, p, segments.get(p)));
         }
         for (int p : partitions) {
             long start = Math.max(from.getOrDefault(p, 0L), logStart(topic, p));
             long end = to == null ? Long.MAX_VALUE : to.get(p);
-            for (Path segment : segments(topic, p)) {
+            for (Path segment : segments.get(p)) {
                 read(topic, p, segment, start, end, aborted.get(p), sink);
             }
         }

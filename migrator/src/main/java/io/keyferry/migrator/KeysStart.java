@@ -42,14 +42,12 @@ final class KeysStart {
                 return;
             }
             Map<TopicPartition, Long> start = new HashMap<>(Topics.ends(admin, topic, 30));
-            for (ScanProgress s : new ProgressTopic(clients).scanners(run).values()) {
-                if (s.keysFrom().isEmpty()) {
-                    LOG.info("run {}: scanner {} does not say where its references begin; reading the keys topic from "
-                            + "its start", run, s.scanner());
-                    return;
-                }
-                s.keysFrom().forEach((p, o) -> start.computeIfPresent(new TopicPartition(topic, p), (tp, e) -> Math.min(e, o)));
+            var from = ScanProgress.referencesFrom(new ProgressTopic(clients).scanners(run).values());
+            if (from.isEmpty()) {
+                LOG.info("run {}: a scanner does not say where its references begin; reading the keys topic from its start", run);
+                return;
             }
+            from.get().forEach((p, o) -> start.computeIfPresent(new TopicPartition(topic, p), (tp, e) -> Math.min(e, o)));
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             start.forEach((tp, o) -> offsets.put(tp, new OffsetAndMetadata(o)));
             admin.alterConsumerGroupOffsets(group, offsets).all().get(30, TimeUnit.SECONDS);

@@ -62,17 +62,9 @@ public final class Coverage {
      * have begun anywhere.
      */
     static Map<Integer, Long> keysFrom(Map<String, ScanProgress> scanners) {
-        Map<Integer, Long> from = new HashMap<>();
-        for (ScanProgress s : scanners.values()) {
-            if (VerifierApp.REQUEUE.equals(s.scanner())) {
-                continue; // references to keys already published, queued again
-            }
-            if (s.keysFrom().isEmpty()) {
-                return Map.of();
-            }
-            s.keysFrom().forEach((p, o) -> from.merge(p, o, Math::min));
-        }
-        return from;
+        // the re-queued references are to keys already published
+        return ScanProgress.referencesFrom(scanners.values().stream()
+                .filter(s -> !VerifierApp.REQUEUE.equals(s.scanner())).toList()).orElse(Map.of());
     }
 
     /** The hashes of the distinct keys the run's scanners published, sorted. */

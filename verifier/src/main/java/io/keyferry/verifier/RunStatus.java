@@ -47,6 +47,11 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         Map<String, ScanProgress> scanners = completion.scanners();
         long scanned = Completion.published(scanners);
         boolean scanDone = !scanners.isEmpty() && scanners.values().stream().allMatch(ScanProgress::done);
+        var ended = completion.end();
+        if (ended == null && clients.stored() != null) {
+            // known before the trail is read, so it is not read twice
+            throw new io.keyferry.kafka.NeedsBrokerException("the consumer groups of run " + run + ", not finished");
+        }
 
         long processed;
         long[] window = {Long.MAX_VALUE, Long.MIN_VALUE};
@@ -88,16 +93,11 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
                 leftAlone++;
             }
         }
-        var ended = completion.end();
-
         long migratorLag = 0;
         long verifierLag = 0;
         boolean complete = ended != null;
         // A finished run's groups have nothing of it left to read: their lag over the shared topics
         // would count the records of runs after it.
-        if (ended == null && clients.stored() != null) {
-            throw new io.keyferry.kafka.NeedsBrokerException("the consumer groups of run " + run + ", not finished");
-        }
         if (ended == null) {
             try (Admin admin = clients.admin()) {
                 migratorLag = lag(clients, admin, clients.migratorApplicationId(run), Topics.KEYS);

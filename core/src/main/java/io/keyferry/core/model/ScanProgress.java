@@ -33,6 +33,22 @@ public record ScanProgress(String run, String scanner, String workspace, Map<Str
         this(run, scanner, workspace, cursors, published, done, lastOffsets, atMs, Map.of());
     }
 
+    /**
+     * Where the references of {@code scanners} begin on each partition of the keys topic: the
+     * lowest of their {@code keysFrom}; empty when one of them does not say (it may have begun
+     * anywhere, so a reader starts at the topic's start).
+     */
+    public static java.util.Optional<Map<Integer, Long>> referencesFrom(java.util.Collection<ScanProgress> scanners) {
+        Map<Integer, Long> from = new java.util.HashMap<>();
+        for (ScanProgress s : scanners) {
+            if (s.keysFrom().isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            s.keysFrom().forEach((p, o) -> from.merge(p, o, Math::min));
+        }
+        return java.util.Optional.of(from);
+    }
+
     /** The compacted record key: one per run and scanner. */
     public static String recordKey(String run, String scanner) {
         return "scan/" + run + "/" + scanner;
