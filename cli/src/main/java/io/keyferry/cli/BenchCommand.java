@@ -103,7 +103,7 @@ final class BenchCommand implements Callable<Integer> {
             owned.add(heap);
             String stamp = Long.toString(System.currentTimeMillis());
             // one set of Kafka settings for the runs and for reading their audit trails back
-            KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), "keyferry", 12, Map.of(), brokerDir);
+            KafkaSettings kafka = new KafkaSettings(broker.bootstrapServers(), "keyferry", KafkaSettings.CLUSTER_PARTITIONS, Map.of(), brokerDir);
             List<String> common = List.of("--source", src, "--target", dst, "--bootstrap-servers",
                     kafka.bootstrapServers(), "--state-dir", kafka.stateDir().toString(),
                     "--topic-prefix", kafka.topicPrefix(), "--partitions", Integer.toString(kafka.partitions()),

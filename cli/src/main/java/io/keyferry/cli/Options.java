@@ -204,10 +204,11 @@ public final class Options {
                         + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_TOPIC_PREFIX.")
         String topicPrefix;
 
-        @Option(names = "--partitions", paramLabel = "N", defaultValue = "12",
+        @Option(names = "--partitions", paramLabel = "N",
                 description = "Partitions of topics keyferry creates (the most migrator replicas that can share a run). "
-                        + "Default: ${DEFAULT-VALUE}. Env: KEYFERRY_PARTITIONS.")
-        int partitions;
+                        + "Default: " + KafkaSettings.CLUSTER_PARTITIONS + " with --bootstrap-servers, "
+                        + KafkaSettings.EMBEDDED_PARTITIONS + " on the embedded broker. Env: KEYFERRY_PARTITIONS.")
+        Integer partitions;
 
         @Option(names = "--kafka-config", paramLabel = "FILE", description = "Kafka client properties (SASL, TLS) "
                 + "passed to every client. Env: KEYFERRY_KAFKA_CONFIG.")
@@ -229,7 +230,8 @@ public final class Options {
                 }
                 p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
             }
-            return new KafkaSettings(bootstrapServers, topicPrefix, partitions, props, stateDir);
+            return new KafkaSettings(bootstrapServers, topicPrefix,
+                    partitions != null ? partitions : KafkaSettings.defaultPartitions(bootstrapServers), props, stateDir);
         }
     }
 

@@ -124,15 +124,23 @@ final class RunCommand implements Callable<Integer> {
                 return Errors.USAGE;
             }
             var scanners = completion.scanners();
-            // Complete: the verifier has nothing left to do; it leaves its group while the report is
-            // read (its close is idempotent: the session closes it again, as after a failure). Not
-            // the migrator: Streams closing while its group still rebalances after its start waits
-            // for that rebalance, seconds more than closing once it has settled.
-            Thread closing = new Thread(verifier::close, "keyferry-close-verifier");
-            closing.start();
+            // Complete: the verifier and the migrator have nothing left to do; they leave their groups
+            // while the report is read (their closes are idempotent: the session closes them again,
+            // as after a failure). The migrator only once its group has settled: Streams closing while
+            // its group still rebalances after its start waits for that rebalance, seconds more.
+            boolean migratorSettled = migrator.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING;
+            Thread closingVerifier = new Thread(verifier::close, "keyferry-close-verifier");
+            closingVerifier.start();
+            Thread closingMigrator = new Thread(() -> {
+                if (migratorSettled) {
+                    migrator.close();
+                }
+            }, "keyferry-close-migrator");
+            closingMigrator.start();
             int code = Reporting.finish(following, verifyConfig.report(),
                     tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally));
-            closing.join();
+            closingVerifier.join();
+            closingMigrator.join();
             return code;
         }
     }

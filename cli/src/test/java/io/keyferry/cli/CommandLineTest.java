@@ -352,6 +352,23 @@ class CommandLineTest {
         assertFalse(o.err().contains("bad run id"), o.toString());
     }
 
+    /** The Kafka settings a {@code run} command line resolves to, parsed but not run. */
+    private static io.keyferry.core.config.KafkaSettings kafkaSettingsOf(Map<String, String> env, String... args) {
+        RunCommand run = new RunCommand();
+        new CommandLine(run).setDefaultValueProvider(new EnvDefaults(env)).parseArgs(args);
+        return run.kafka.settings();
+    }
+
+    @Test
+    void partitionsDefaultToFourOnTheEmbeddedBrokerAndTwelveOnACluster() {
+        assertEquals(4, kafkaSettingsOf(Map.of(), "--run", "r", "--source", SRC).partitions());
+        assertEquals(12, kafkaSettingsOf(Map.of(), "--run", "r", "--source", SRC, "--bootstrap-servers", "k:9092").partitions());
+        assertEquals(12, kafkaSettingsOf(Map.of("KEYFERRY_BOOTSTRAP_SERVERS", "k:9092"), "--run", "r", "--source", SRC).partitions());
+        assertEquals(7, kafkaSettingsOf(Map.of(), "--run", "r", "--source", SRC, "--partitions", "7").partitions());
+        assertEquals(9, kafkaSettingsOf(Map.of("KEYFERRY_PARTITIONS", "9"), "--run", "r", "--source", SRC,
+                "--bootstrap-servers", "k:9092").partitions());
+    }
+
     @Test
     void theCommandTreeHoldsTheContractsRoles() {
         CommandLine cl = new CommandLine(new KeyferryCommand());

@@ -102,6 +102,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                 try {
                     server.startup();
                     awaitReady(bootstrap);
+                    createOffsetsTopic(bootstrap);
                     writeBootstrapFile(dir, bootstrap);
                 } catch (IOException e) {
                     stopQuietly(server);
@@ -357,6 +358,32 @@ public final class EmbeddedBroker implements AutoCloseable {
         }
         throw new IllegalStateException("embedded Kafka broker at " + bootstrap + " did not become ready within "
                 + READY_TIMEOUT_MS / 1000 + " s" + (last == null ? "" : " (" + rootMessage(last) + ")"), last);
+    }
+
+    /**
+     * Has the broker create its group coordinator's topic now, in the background, ahead of the run's
+     * topics, rather than when the run first commits a group's offsets: on a new state dir that
+     * commit waited for the topic's creation behind the run's topics, and then for its own retry, a
+     * few tenths of a second in all. Looking up a group's coordinator is what makes the broker create
+     * it. (Transactions' topic is left to the first transactional producer: the admin's lookup of a
+     * transaction's coordinator retries without pause while the topic is made.)
+     */
+    private static void createOffsetsTopic(String bootstrap) {
+        Thread t = new Thread(() -> {
+            try (Admin admin = Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    AdminClientConfig.CLIENT_ID_CONFIG, "keyferry-coordinator-probe",
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+                admin.listConsumerGroupOffsets("keyferry-coordinator-probe").all().get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                // The run's first commit asks again; this only made it sooner.
+                LOG.debug("group coordinator probe: {}", e.toString());
+            }
+        }, "keyferry-offsets-topic");
+        t.setDaemon(true);
+        t.start();
     }
 
     private static void writeBootstrapFile(Path dir, String bootstrap) throws IOException {

@@ -28,6 +28,7 @@ public final class MigratorApp implements AutoCloseable {
 
     private final KafkaStreams streams;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean closed;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private java.nio.channels.FileChannel slotLock;
     private final Pacer pacer;
@@ -182,8 +183,16 @@ public final class MigratorApp implements AutoCloseable {
         return streams.state();
     }
 
+    /**
+     * Idempotent, and a second caller waits for the first to finish: a run closes it as soon as it
+     * is complete, and its session again on the way out, before the broker.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (pacer != null) {
             pacer.close();
         }

@@ -66,6 +66,9 @@ public final class VerifierApp implements AutoCloseable {
     private ConflictPolicy policy;
     private long verified;
 
+    /** The longest a poll waits for results, and so for a stop to be seen. */
+    private static final long POLL_MS = 200;
+
     /** Results per poll, hence per transaction. */
     static final int POLL_RECORDS = 2_000;
     /**
@@ -119,8 +122,9 @@ public final class VerifierApp implements AutoCloseable {
         String auditTopic = clients.topic(Topics.AUDIT);
         String dlqTopic = clients.topic(Topics.DLQ);
         try (CompletionWatch watch = untilComplete ? new CompletionWatch(completion, clients, config.run()) : null) {
+            Duration pollFor = Duration.ofMillis(watch == null ? POLL_MS : Math.min(POLL_MS, watch.intervalMs()));
             while (!stop.getAsBoolean()) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(pollFor);
                 if (!records.isEmpty() || positionsMoved()) {
                     producer.beginTransaction();
                     List<Future<RecordMetadata>> again = new ArrayList<>();

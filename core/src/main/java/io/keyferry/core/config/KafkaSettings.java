@@ -9,13 +9,26 @@ import java.util.regex.Pattern;
  *
  * @param bootstrapServers null means the embedded broker under {@code stateDir}
  * @param topicPrefix      topics are {@code <prefix>.keys}, {@code .results}, ... (default {@code keyferry})
- * @param partitions       partitions of the keys and results topics when keyferry creates them (default 12)
+ * @param partitions       partitions of the topics keyferry creates ({@link #defaultPartitions})
  * @param clientProperties passed through to every Kafka client (SASL/TLS from --kafka-config)
  * @param stateDir         local state: embedded broker data, Streams state (default {@code ./.keyferry})
  */
 public record KafkaSettings(String bootstrapServers, String topicPrefix, int partitions,
                             Map<String, String> clientProperties, Path stateDir) {
     private static final Pattern TOPIC_CHARS = Pattern.compile("[A-Za-z0-9._-]+");
+    /** Partitions by default on a cluster: room for a dozen migrator replicas. */
+    public static final int CLUSTER_PARTITIONS = 12;
+    /**
+     * Partitions by default on the embedded broker, one machine's: room for its two stream threads
+     * and a second replica. Each partition is a log the broker creates and closes and a task Streams
+     * starts; with 12, the topics' creation alone took most of a second of a small run.
+     */
+    public static final int EMBEDDED_PARTITIONS = 4;
+
+    /** {@link #CLUSTER_PARTITIONS} with {@code bootstrapServers}, else {@link #EMBEDDED_PARTITIONS}. */
+    public static int defaultPartitions(String bootstrapServers) {
+        return bootstrapServers == null || bootstrapServers.isBlank() ? EMBEDDED_PARTITIONS : CLUSTER_PARTITIONS;
+    }
 
     public KafkaSettings {
         if (bootstrapServers != null && bootstrapServers.isBlank()) {
