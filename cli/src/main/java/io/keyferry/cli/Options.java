@@ -193,6 +193,24 @@ public final class Options {
         }
     }
 
+    public static final class FollowArgs {
+        @Option(names = "--follow", description = "Live sync: subscribe to the source's keyspace notifications before the "
+                + "snapshot, then keep the target equal to the source scope's image until keyferry cutover (or a stop). "
+                + "Env: KEYFERRY_FOLLOW.")
+        boolean follow;
+
+        @Option(names = "--set-notify-config", description = "With --follow: add the classes following needs to the "
+                + "source's notify-keyspace-events (CONFIG SET) instead of refusing to start. Env: KEYFERRY_SET_NOTIFY_CONFIG.")
+        boolean setNotifyConfig;
+
+        /** Partitions of the keys topic, which a follower's and a scanner's references are spread over alike. */
+        static int keysPartitions(io.keyferry.kafka.KafkaClients clients) throws Exception {
+            try (var admin = clients.admin()) {
+                return io.keyferry.kafka.Topics.ends(admin, clients.topic(io.keyferry.kafka.Topics.KEYS), 30).size();
+            }
+        }
+    }
+
     public static final class KafkaArgs {
         @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT[,...]", description = "Kafka brokers. "
                 + "Without it, an embedded single-node broker keeps its data under --state-dir. Env: KEYFERRY_BOOTSTRAP_SERVERS.")

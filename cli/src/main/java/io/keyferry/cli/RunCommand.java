@@ -42,6 +42,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--scan-rps", paramLabel = "N", defaultValue = "0",
             description = "Key references per second for the scanner (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_SCAN_RPS.")
     double scanRps;
+    @ArgGroup(validate = false, heading = "%nLive sync%n")
+    Options.FollowArgs followArgs = new Options.FollowArgs();
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
@@ -88,14 +90,23 @@ final class RunCommand implements Callable<Integer> {
                     () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING,
                     scanConfig.workspace()));
             var rate = new io.keyferry.core.rate.RateLimiter(0);
+            boolean follow = followArgs.follow;
             MigratorApp migrator = session.own(new MigratorApp(migrateConfig, clients,
                     new StoreKeyMigrator(migrateConfig, migrateStores[0], migrateStores[1],
-                            session.backups(migrateConfig, clients), metrics, rate), settings.stateDir(), rate, metrics));
+                            session.backups(migrateConfig, clients), metrics, rate), settings.stateDir(), rate, metrics, follow));
             running.set(migrator);
             migrator.start();
 
             AtomicReference<Throwable> scanFailure = new AtomicReference<>();
             Scanner scanner = new Scanner(scanConfig, scanSource, clients, metrics);
+            io.keyferry.producer.Follower follower = null;
+            int partitions = 0;
+            if (follow) {
+                partitions = Options.FollowArgs.keysPartitions(clients);
+                // Subscribed before the snapshot's first SCAN: a change made while it walks is heard.
+                follower = session.own(io.keyferry.producer.Follower.start(scanConfig, src, followArgs.setNotifyConfig, clients));
+                scanner.alignedTo(partitions);
+            }
             Thread scanThread = new Thread(() -> {
                 try {
                     scanner.run(session::stopping);
@@ -108,8 +119,22 @@ final class RunCommand implements Callable<Integer> {
             VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget, metrics));
             var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             Progress progress = session.own(Progress.start("run " + run, run, metrics::verified, Progress.runTotal(completion)));
-            boolean complete = verifier.run(
-                    () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);
+            boolean complete;
+            CutOver cutOver = null;
+            if (follow) {
+                var f = follower;
+                cutOver = session.own(new CutOver(clients, run, follower, scanConfig, scanSource, metrics, partitions, completion,
+                        session::stopping));
+                var c = cutOver;
+                System.out.printf("run %s: following the source's changes until keyferry cutover --run %s%n", run, run);
+                System.out.flush();
+                verifier.run(() -> session.stopping() || scanFailure.get() != null || migrator.failure() != null
+                        || f.failure() != null || c.failure() != null || c.done(), false);
+                complete = c.done();
+            } else {
+                complete = verifier.run(
+                        () -> session.stopping() || scanFailure.get() != null || migrator.failure() != null, true);
+            }
             progress.close();
             session.stop();
             scanThread.join();
@@ -118,6 +143,12 @@ final class RunCommand implements Callable<Integer> {
             }
             if (migrator.failure() != null) {
                 throw new IllegalStateException("the migrator failed: " + Errors.message(migrator.failure()), migrator.failure());
+            }
+            if (follower != null && follower.failure() != null) {
+                throw new IllegalStateException("following the source failed: " + Errors.message(follower.failure()), follower.failure());
+            }
+            if (cutOver != null && cutOver.failure() != null) {
+                throw new IllegalStateException("the cut-over failed: " + Errors.message(cutOver.failure()), cutOver.failure());
             }
             if (!complete) {
                 System.out.printf("run %s stopped before it was complete; run it again with --run %s to resume%n", run, run);
@@ -141,7 +172,9 @@ final class RunCommand implements Callable<Integer> {
                     tally -> io.keyferry.verifier.Coverage.of(clients, run, scanners, tally));
             closingVerifier.join();
             closingMigrator.join();
-            return code;
+            // Cut over: the run has done what it was for; whether the target is the image is the
+            // cutover command's answer (exit 2 there), and the summary above says the same.
+            return follow && code == Errors.RUN_FAILED ? Errors.OK : code;
         }
     }
 }

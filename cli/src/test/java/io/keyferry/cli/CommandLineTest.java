@@ -96,7 +96,7 @@ class CommandLineTest {
     void helpListsEveryCommand() {
         Outcome o = execute("--help");
         assertEquals(0, o.exit(), o.toString());
-        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "demo")) {
+        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "cutover", "demo")) {
             assertTrue(o.out().lines().anyMatch(l -> l.strip().startsWith(command + " ")), command + " missing in\n" + o.out());
         }
     }
@@ -110,7 +110,7 @@ class CommandLineTest {
 
     @Test
     void everyCommandHasItsOwnHelp() {
-        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "demo")) {
+        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "cutover", "demo")) {
             Outcome o = execute(command, "--help");
             assertEquals(0, o.exit(), command + ": " + o);
             assertTrue(o.out().contains("Usage: keyferry " + command), o.out());
@@ -352,6 +352,19 @@ class CommandLineTest {
         assertFalse(o.err().contains("bad run id"), o.toString());
     }
 
+    @Test
+    void cutoverRefusesABadQuietTimeOrTimeoutNamingIt() {
+        assertUsageError(execute("cutover", "--run", "r", "--quiet-for", "-1"), "--quiet-for");
+        assertUsageError(execute("cutover", "--run", "r", "--timeout", "0"), "--timeout");
+    }
+
+    @Test
+    void cutoverWithoutARunningRunOnTheStateDirIsAUsageErrorNamingIt(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Outcome o = execute("cutover", "--run", "r", "--state-dir", dir.toString());
+        assertUsageError(o, "--state-dir");
+        assertEquals(0, dir.toFile().list().length, "nothing is created: " + o);
+    }
+
     /** The Kafka settings a {@code run} command line resolves to, parsed but not run. */
     private static io.keyferry.core.config.KafkaSettings kafkaSettingsOf(Map<String, String> env, String... args) {
         RunCommand run = new RunCommand();
@@ -372,7 +385,7 @@ class CommandLineTest {
     @Test
     void theCommandTreeHoldsTheContractsRoles() {
         CommandLine cl = new CommandLine(new KeyferryCommand());
-        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "demo")) {
+        for (String command : List.of("scan", "migrate", "verify", "run", "audit", "cutover", "demo")) {
             assertNotNull(cl.getSubcommands().get(command), command);
         }
     }

@@ -114,6 +114,8 @@ public final class ProgressTopic {
         private final Map<String, ScanProgress> scanners = new HashMap<>();
         private RunStart start;
         private RunEnd end;
+        private io.keyferry.core.model.Cutover.Request cutover;
+        private io.keyferry.core.model.Cutover.Done cutoverDone;
 
         State(String run) {
             this.run = run;
@@ -132,6 +134,16 @@ public final class ProgressTopic {
             return end;
         }
 
+        /** The latest cut-over asked of the run, or null. */
+        public io.keyferry.core.model.Cutover.Request cutover() {
+            return cutover;
+        }
+
+        /** What the run's cut-over found, or null before it is done. */
+        public io.keyferry.core.model.Cutover.Done cutoverDone() {
+            return cutoverDone;
+        }
+
         /** Whether anything of the run is on the topic: a migrator started it, or a scanner began. */
         public boolean exists() {
             return start != null || !scanners.isEmpty();
@@ -142,6 +154,8 @@ public final class ProgressTopic {
             c.scanners.putAll(scanners);
             c.start = start;
             c.end = end;
+            c.cutover = cutover;
+            c.cutoverDone = cutoverDone;
             return c;
         }
 
@@ -154,6 +168,10 @@ public final class ProgressTopic {
                 if (key.startsWith("run/")) {
                     RunStart s = Json.decodeRunStart(r.value());
                     start = start == null ? s : start.earliest(s);
+                } else if (key.startsWith("cutover/")) {
+                    cutover = Json.decodeCutoverRequest(r.value());
+                } else if (key.startsWith("cutover-done/")) {
+                    cutoverDone = Json.decodeCutoverDone(r.value());
                 } else if (key.startsWith("end/")) {
                     RunEnd e = Json.decodeRunEnd(r.value());
                     end = end == null || e.atMs() < end.atMs() ? e : end;
@@ -170,6 +188,13 @@ public final class ProgressTopic {
     /** Everything the topic says about {@code run} now. */
     public State state(String run) {
         return read(run);
+    }
+
+    /** Writes one of the run's cut-over records ({@link io.keyferry.core.model.Cutover}), acknowledged. */
+    public void cutover(String recordKey, byte[] value) {
+        try (var producer = clients.producer("keyferry-cutover")) {
+            Sends.await(producer.send(new ProducerRecord<>(topic, recordKey.getBytes(StandardCharsets.UTF_8), value)));
+        }
     }
 
     /** Records that {@code run} is complete, in the producer's transaction if it has one open. */

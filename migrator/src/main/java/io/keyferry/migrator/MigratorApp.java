@@ -49,6 +49,12 @@ public final class MigratorApp implements AutoCloseable {
      */
     public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
                        io.keyferry.core.rate.RateLimiter rate, io.keyferry.core.metrics.Metrics metrics) {
+        this(config, clients, migrator, stateDir, rate, metrics, false);
+    }
+
+    /** @param follow a {@code --follow} run: target keys the run wrote follow their source ({@link Owned}) */
+    public MigratorApp(MigrateConfig config, KafkaClients clients, KeyMigrator migrator, Path stateDir,
+                       io.keyferry.core.rate.RateLimiter rate, io.keyferry.core.metrics.Metrics metrics, boolean follow) {
         this.clients = clients;
         this.run = config.run();
         Properties p = new Properties();
@@ -98,7 +104,7 @@ public final class MigratorApp implements AutoCloseable {
                     (int) Math.max(1, Math.min(1000, Math.ceil(config.rps() / 400))));
         }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
-                clients.topic(Topics.DLQ), config.run(), migrator, metrics);
+                clients.topic(Topics.DLQ), config.run(), migrator, metrics, follow);
         String replicaId;
         try {
             replicaId = StableTransactionalIds.replicaId(slot.resolveSibling(slot.getFileName() + ".id"));

@@ -4,7 +4,11 @@ import io.keyferry.core.json.BadRecordException;
 import io.keyferry.core.json.Json;
 import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.KeyRef;
+import io.keyferry.core.model.RedisKey;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -28,11 +32,30 @@ public final class MigratorTopology {
     private MigratorTopology() {
     }
 
+    /**
+     * The store of what a {@code --follow} run owns ({@link Owned}), by source key. In memory,
+     * restored from its changelog topic when a task starts (the jar carries no RocksDB).
+     */
+    public static final String OWNED_STORE = "keyferry-owned";
+
     public static Topology build(String keysTopic, String resultsTopic, String dlqTopic, String run, KeyMigrator migrator,
                                  Metrics metrics) {
+        return build(keysTopic, resultsTopic, dlqTopic, run, migrator, metrics, false);
+    }
+
+    /** @param follow a {@code --follow} run: keys the run wrote follow their source ({@link KeyMigrator#follow}) */
+    public static Topology build(String keysTopic, String resultsTopic, String dlqTopic, String run, KeyMigrator migrator,
+                                 Metrics metrics, boolean follow) {
         StreamsBuilder b = new StreamsBuilder();
-        KStream<byte[], Routed> routed = b.stream(keysTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
-                .process(() -> new MigrateProcessor(run, migrator, metrics));
+        KStream<byte[], byte[]> keys = b.stream(keysTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()));
+        KStream<byte[], Routed> routed;
+        if (follow) {
+            b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(OWNED_STORE), Serdes.Bytes(),
+                    Serdes.ByteArray()));
+            routed = keys.process(() -> new MigrateProcessor(run, migrator, metrics, true), OWNED_STORE);
+        } else {
+            routed = keys.process(() -> new MigrateProcessor(run, migrator, metrics, false));
+        }
         routed.filter((k, v) -> !v.deadLetter()).mapValues(Routed::value)
                 .to(resultsTopic, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
         routed.filter((k, v) -> v.deadLetter()).mapValues(Routed::value)
@@ -52,17 +75,40 @@ public final class MigratorTopology {
         private final String run;
         private final KeyMigrator migrator;
         private final Metrics metrics;
+        private final boolean follow;
         private ProcessorContext<byte[], Routed> context;
+        private Owned owned;
 
-        MigrateProcessor(String run, KeyMigrator migrator, Metrics metrics) {
+        MigrateProcessor(String run, KeyMigrator migrator, Metrics metrics, boolean follow) {
             this.run = run;
             this.migrator = migrator;
             this.metrics = metrics;
+            this.follow = follow;
         }
 
         @Override
         public void init(ProcessorContext<byte[], Routed> context) {
             this.context = context;
+            if (follow) {
+                KeyValueStore<Bytes, byte[]> store = context.getStateStore(OWNED_STORE);
+                owned = new Owned() {
+                    @Override
+                    public Entry get(RedisKey sourceKey) {
+                        byte[] v = store.get(Bytes.wrap(sourceKey.unsafeBytes()));
+                        return v == null ? null : Entry.of(v);
+                    }
+
+                    @Override
+                    public void put(RedisKey sourceKey, Entry entry) {
+                        store.put(Bytes.wrap(sourceKey.bytes()), entry.bytes());
+                    }
+
+                    @Override
+                    public void remove(RedisKey sourceKey) {
+                        store.delete(Bytes.wrap(sourceKey.unsafeBytes()));
+                    }
+                };
+            }
         }
 
         @Override
@@ -80,10 +126,34 @@ public final class MigratorTopology {
             if (!run.equals(refs.get(0).run())) {
                 return;
             }
-            for (KeyResult r : migrator.migrateAll(refs, offset)) {
+            for (KeyResult r : follow ? follow(refs, offset) : migrator.migrateAll(refs, offset)) {
                 context.forward(new Record<>(r.key().bytes(), new Routed(false, Json.encode(r)), record.timestamp(),
                         record.headers()));
             }
+        }
+
+        /**
+         * A page of a follow run: the keys it owns one by one, as their source changed; the others
+         * together, as a snapshot page, each then recorded as owned if the run wrote it.
+         */
+        private List<KeyResult> follow(List<KeyRef> refs, String offset) {
+            List<KeyRef> fresh = new java.util.ArrayList<>();
+            java.util.Map<KeyRef, KeyResult> out = new java.util.IdentityHashMap<>();
+            for (KeyRef ref : refs) {
+                if (owned.get(ref.key()) != null) {
+                    out.put(ref, migrator.follow(ref, offset, owned));
+                } else {
+                    fresh.add(ref);
+                }
+            }
+            if (!fresh.isEmpty()) {
+                List<KeyResult> results = migrator.migrateAll(fresh, offset);
+                for (int i = 0; i < fresh.size(); i++) {
+                    Owned.record(owned, fresh.get(i), results.get(i), false);
+                    out.put(fresh.get(i), results.get(i));
+                }
+            }
+            return refs.stream().map(out::get).toList();
         }
 
         private static byte[] deadLetter(String reason, String offset) {

@@ -76,6 +76,127 @@ public final class StoreKeyMigrator implements KeyMigrator {
     }
 
     /**
+     * A reference of a {@code --follow} run. A key the run owns follows its source: rewritten when
+     * the source changed ({@code updated}), deleted when the source is gone ({@code deleted}), and
+     * let go ({@code conflict_skipped}) when someone else changed the target since the run wrote it
+     * and the policy does not replace. Any other key is copied as in a snapshot.
+     */
+    @Override
+    public KeyResult follow(KeyRef ref, String keyOffset, Owned owned) {
+        rate.acquire();
+        long t0 = System.nanoTime();
+        Owned.Entry mine = owned.get(ref.key());
+        KeyResult r;
+        if (mine == null) {
+            r = migrateWithRetries(ref, keyOffset);
+        } else if (retry == null) {
+            r = followOwned(ref, keyOffset, mine, false);
+        } else {
+            try {
+                r = retry.call(() -> followOwned(ref, keyOffset, mine, true), (attempt, e, ms) ->
+                        LOG.info("transient Redis failure{}, retry {} of {} in {} ms",
+                                LOG.isDebugEnabled() ? " on key " + ref.key() : "", attempt, config.maxRetries(), ms));
+            } catch (RuntimeException e) {
+                r = followOwned(ref, keyOffset, mine, false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r = followOwned(ref, keyOffset, mine, false);
+            }
+        }
+        Owned.record(owned, ref, r, mine != null);
+        finished(ref, r, System.nanoTime() - t0);
+        return r;
+    }
+
+    /** One try at a key the run owns; a transient failure is thrown when {@code mayRetry}. */
+    private KeyResult followOwned(KeyRef ref, String keyOffset, Owned.Entry mine, boolean mayRetry) {
+        RedisKey key = ref.key();
+        Snapshot src = null;
+        try {
+            byte[] payload = null;
+            if (config.copy() == CopyMode.DUMP) {
+                DumpSnapshot dump = source.readDump(key);
+                src = dump.snapshot();
+                payload = dump.payload();
+            } else {
+                src = source.read(key);
+            }
+            boolean gone = !src.exists() || (src.ttlMs() > 0 && src.ttlLeftAt(System.currentTimeMillis()) <= 0);
+            if (gone) {
+                return followDeleted(ref, keyOffset, mine, src.readAtMs());
+            }
+            Optional<RenameRules.Match> match = config.naming().match(key);
+            if (match.isEmpty()) {
+                return noRule(ref, keyOffset);
+            }
+            Step step = plan(ref, match.get(), src, payload, keyOffset);
+            if (step instanceof Done done) {
+                return done.result();
+            }
+            RedisKey targetKey = step instanceof Predict p ? p.targetKey() : ((Copy) step).targetKey();
+            if (!targetKey.equals(mine.target())) {
+                // Its name changed with its value (a derived name): the old target stays as the
+                // run wrote it, and the new one is copied as any other key would be.
+                return attempt(ref, keyOffset, mayRetry);
+            }
+            if (step instanceof Predict p) {
+                // A dry run owns what execute would have written: the source as it was then.
+                Side now = target.side(targetKey);
+                Status status = mine.sha256().equals(p.srcSide().sha256()) ? mine.status() : Status.WOULD_UPDATE;
+                return result(ref, p.names(), targetKey, p.srcSide(), now, src.readAtMs(), status, null, null, keyOffset);
+            }
+            Copy c = (Copy) step;
+            KeyResult r = write(ref, c.names(), keyOffset, targetKey, src, c.srcSide(), payload, c.ttlMs(), mine.sha256());
+            if (r.status() == Status.COPIED) {
+                return result(ref, c.names(), targetKey, r.source(), r.target(), r.readAtMs(), Status.UPDATED, null, null, keyOffset);
+            }
+            if (r.status() == Status.ALREADY_MATCH && (mine.status() == Status.COPIED || mine.status() == Status.UPDATED)) {
+                // As the run left it: still what the run did to it.
+                return result(ref, c.names(), targetKey, r.source(), r.target(), r.readAtMs(), mine.status(), null, null, keyOffset);
+            }
+            return r;
+        } catch (RuntimeException e) {
+            if (mayRetry && Transient.is(e)) {
+                throw e;
+            }
+            String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
+            LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
+            Side srcSide = src == null || !src.exists() ? Side.ABSENT
+                    : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
+            return result(ref, Map.of(), mine.target(), srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null,
+                    message, keyOffset);
+        }
+    }
+
+    /** The source of a key the run owns is gone: so goes the run's copy, if it is still the run's. */
+    private KeyResult followDeleted(KeyRef ref, String keyOffset, Owned.Entry mine, long readAtMs) {
+        RedisKey t = mine.target();
+        Map<String, String> names = config.naming().match(ref.key()).map(m -> Naming.text(m.captures())).orElse(Map.of());
+        DumpSnapshot current = target.readDump(t);
+        Side now = target.side(t, current.snapshot());
+        if (!now.exists()) {
+            return result(ref, names, t, Side.ABSENT, Side.ABSENT, readAtMs,
+                    config.mode() == Mode.DRY_RUN ? Status.WOULD_DELETE : Status.DELETED, null, null, keyOffset);
+        }
+        if (config.mode() == Mode.DRY_RUN) {
+            // what execute would have done with the copy it would own
+            return result(ref, names, t, Side.ABSENT, now, readAtMs, Status.WOULD_DELETE, null, null, keyOffset);
+        }
+        if (!mine.sha256().equals(now.sha256())) {
+            return result(ref, names, t, Side.ABSENT, now, readAtMs, Status.CONFLICT_SKIPPED, null,
+                    "the target changed since the run wrote it", keyOffset);
+        }
+        // A big key has no payload to compare inside one script: compared first, then deleted.
+        boolean deleted = current.payload() == null ? target.undoBig(t, now, null, -1) : target.deleteIf(t, current.payload());
+        if (deleted) {
+            LOG.debug("deleted {} -> {}", ref.key(), t);
+            return result(ref, names, t, Side.ABSENT, target.side(t), readAtMs, Status.DELETED, null, null, keyOffset);
+        }
+        return result(ref, names, t, Side.ABSENT, target.side(t), readAtMs, Status.CONFLICT_SKIPPED, null,
+                "the target changed while the run deleted it", keyOffset);
+    }
+
+    /**
      * A page of keys with one round trip per step for all of them: the source reads are sent
      * together, then the writes (or, in a dry run, the target reads), then the read-backs. What
      * does not fit that path — a big key, a replace, a key whose command failed — is then done on
@@ -387,14 +508,28 @@ public final class StoreKeyMigrator implements KeyMigrator {
      */
     private KeyResult write(KeyRef ref, Map<String, String> names, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
                             long ttl) {
-        boolean mayReplace = config.onConflict() == ConflictPolicy.REPLACE_IF_DIFFERENT;
+        return write(ref, names, keyOffset, targetKey, src, srcSide, payload, ttl, null);
+    }
+
+    /**
+     * @param ownedSha in a {@code --follow} run, the hash of what the run last wrote to {@code
+     *                 targetKey}: a target still holding it is the run's to rewrite, whatever the
+     *                 policy, and without a backup (it held nothing of anyone else's); null otherwise
+     */
+    private KeyResult write(KeyRef ref, Map<String, String> names, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
+                            long ttl, String ownedSha) {
+        boolean mayReplace = config.onConflict() == ConflictPolicy.REPLACE_IF_DIFFERENT || ownedSha != null;
         Side now = Side.ABSENT;
         for (int look = 0; look < MAX_LOOKS; look++) {
             DumpSnapshot current = mayReplace ? target.readDump(targetKey) : new DumpSnapshot(target.read(targetKey), null);
             now = target.side(targetKey, current.snapshot());
             byte[] expected = NOTHING;
             if (now.exists()) {
-                if (srcSide.sameContentAs(now) || !replaces(srcSide, now)) {
+                boolean ours = ownedSha != null && ownedSha.equals(now.sha256());
+                if (srcSide.sameContentAs(now) && (!ours || sameTtl(ttl, current.snapshot().ttlMs()))) {
+                    break;
+                }
+                if (!ours && !replaces(srcSide, now)) {
                     break;
                 }
                 if (current.payload() == null) {
@@ -403,8 +538,10 @@ public final class StoreKeyMigrator implements KeyMigrator {
                     return result(ref, names, targetKey, srcSide, now, src.readAtMs(), Status.CONFLICT_SKIPPED, null,
                             "the target is too big to back up before replacing it", keyOffset);
                 }
-                backup.keep(new BackupRecord(ref.run(), config.actor(), ref.key(), targetKey, now.type(), current.payload(),
-                        current.snapshot().ttlMs(), now.sha256(), srcSide.sha256(), System.currentTimeMillis()));
+                if (!ours) {
+                    backup.keep(new BackupRecord(ref.run(), config.actor(), ref.key(), targetKey, now.type(), current.payload(),
+                            current.snapshot().ttlMs(), now.sha256(), srcSide.sha256(), System.currentTimeMillis()));
+                }
                 expected = current.payload();
             }
             boolean written;
@@ -427,6 +564,18 @@ public final class StoreKeyMigrator implements KeyMigrator {
         }
         Status status = srcSide.sameContentAs(now) ? Status.ALREADY_MATCH : Status.CONFLICT_SKIPPED;
         return result(ref, names, targetKey, srcSide, now, src.readAtMs(), status, null, null, keyOffset);
+    }
+
+    /**
+     * Whether a target's TTL is the one a copy made now would give it: both persistent, or both
+     * expiring within a second of each other. Only a key the run owns is rewritten for its TTL
+     * alone (an EXPIRE or PERSIST on its source).
+     */
+    private static boolean sameTtl(long wantedMs, long targetMs) {
+        if (wantedMs <= 0 || targetMs < 0) {
+            return wantedMs <= 0 && targetMs < 0;
+        }
+        return Math.abs(wantedMs - targetMs) <= 1000;
     }
 
     /**

@@ -54,6 +54,7 @@ public final class Scanner {
 
     private final Metrics metrics;
     private Map<Integer, Long> keysFrom = Map.of();
+    private int alignedTo;
 
     public Scanner(ScanConfig config, RedisStore source, KafkaClients clients, Metrics metrics) {
         this.metrics = metrics;
@@ -84,6 +85,23 @@ public final class Scanner {
 
     public String id() {
         return scannerId;
+    }
+
+    /**
+     * Publishes each reference on the partition a record keyed by its key goes to, as a
+     * {@link Follower}'s are: a page holds keys of one partition only. Then one migrator task sees
+     * every reference of a key, snapshot and changes, in the order they were published, and no two
+     * copies of one key race. Pages get smaller (a SCAN batch is split {@code partitions} ways).
+     */
+    public Scanner alignedTo(int partitions) {
+        this.alignedTo = partitions;
+        return this;
+    }
+
+    /** The partition Kafka's default partitioner picks for a record keyed by {@code key}. */
+    public static int partitionOf(RedisKey key, int partitions) {
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key.unsafeBytes()))
+                % partitions;
     }
 
     /** Scans to the end (or until {@code stop} says so) and returns the last progress written. */
@@ -124,11 +142,15 @@ public final class Scanner {
                                 limitHit = true;
                             }
                             List<Future<RecordMetadata>> sends = new ArrayList<>();
-                            for (int from = 0; from < keys.size(); from += PAGE_KEYS) {
-                                List<RedisKey> onePage = keys.subList(from, Math.min(from + PAGE_KEYS, keys.size()));
-                                onePage.forEach(k -> limiter.acquire());
-                                sends.add(producer.send(new ProducerRecord<>(keysTopic, onePage.get(0).bytes(),
-                                        Json.encodePage(config.run(), config.workspace(), scannerId, published + from, onePage))));
+                            if (alignedTo > 0) {
+                                sendAligned(producer, keysTopic, keys, published, limiter, sends);
+                            } else {
+                                for (int from = 0; from < keys.size(); from += PAGE_KEYS) {
+                                    List<RedisKey> onePage = keys.subList(from, Math.min(from + PAGE_KEYS, keys.size()));
+                                    onePage.forEach(k -> limiter.acquire());
+                                    sends.add(producer.send(new ProducerRecord<>(keysTopic, onePage.get(0).bytes(),
+                                            Json.encodePage(config.run(), config.workspace(), scannerId, published + from, onePage))));
+                                }
                             }
                             producer.flush();
                             for (Future<RecordMetadata> f : sends) {
@@ -155,6 +177,26 @@ public final class Scanner {
                 }
                 LOG.info("scan {}: the source cluster's masters changed during the scan; walking the new ones", scannerId);
                 nodes = now;
+            }
+        }
+    }
+
+    /** A batch's keys by partition ({@link #alignedTo}), in pages of at most {@link #PAGE_KEYS}. */
+    private void sendAligned(KafkaProducer<byte[], byte[]> producer, String keysTopic, List<RedisKey> keys, long published,
+                             RateLimiter limiter, List<Future<RecordMetadata>> sends) {
+        Map<Integer, List<RedisKey>> byPartition = new java.util.TreeMap<>();
+        for (RedisKey k : keys) {
+            byPartition.computeIfAbsent(partitionOf(k, alignedTo), p -> new ArrayList<>()).add(k);
+        }
+        long seq = published;
+        for (Map.Entry<Integer, List<RedisKey>> e : byPartition.entrySet()) {
+            List<RedisKey> all = e.getValue();
+            for (int from = 0; from < all.size(); from += PAGE_KEYS) {
+                List<RedisKey> onePage = all.subList(from, Math.min(from + PAGE_KEYS, all.size()));
+                onePage.forEach(k -> limiter.acquire());
+                sends.add(producer.send(new ProducerRecord<>(keysTopic, e.getKey(), onePage.get(0).bytes(),
+                        Json.encodePage(config.run(), config.workspace(), scannerId, seq, onePage))));
+                seq += onePage.size();
             }
         }
     }

@@ -39,6 +39,11 @@ public final class Completion implements AutoCloseable {
         return progress.now().end();
     }
 
+    /** The latest cut-over asked of the run (a {@code --follow} run), or null. */
+    public io.keyferry.core.model.Cutover.Request cutover() {
+        return progress.now().cutover();
+    }
+
     /** Where the run's results begin on each partition, as its start record says; empty before it started. */
     public Map<Integer, Long> resultsFrom() {
         io.keyferry.core.model.RunStart start = progress.now().start();

@@ -21,7 +21,8 @@ public final class Judge {
 
     /** True when the result wrote or claims a target worth reading again. */
     public static boolean needsLook(KeyResult r) {
-        return r.mode() == Mode.EXECUTE && (r.status() == Status.COPIED || r.status() == Status.ALREADY_MATCH);
+        return r.mode() == Mode.EXECUTE && (r.status() == Status.COPIED || r.status() == Status.ALREADY_MATCH
+                || r.status() == Status.UPDATED || r.status() == Status.DELETED);
     }
 
     /**
@@ -35,6 +36,17 @@ public final class Judge {
         }
         if (!needsLook(r)) {
             return new AuditRecord(r, Verdict.NOT_APPLICABLE, null, null, nowMs, resultOffset);
+        }
+        if (r.status() == Status.DELETED) {
+            // The run deleted its copy because the source key was gone: both sides must be empty.
+            if (sourceNow.exists()) {
+                return new AuditRecord(r, Verdict.SOURCE_CHANGED, null, "the source key exists again", nowMs, resultOffset);
+            }
+            if (targetNow.exists()) {
+                return mismatch(r, MismatchKind.VALUE, "the target key still exists after its source was deleted", nowMs,
+                        resultOffset);
+            }
+            return new AuditRecord(r, Verdict.MATCH, null, null, nowMs, resultOffset);
         }
         Side copied = r.source();
         long expectedTtl = copied.ttlMs() < 0 ? copied.ttlMs() : copied.ttlMs() - (nowMs - r.readAtMs());
@@ -57,7 +69,7 @@ public final class Judge {
         if (!copied.sha256().equals(targetNow.sha256())) {
             return mismatch(r, MismatchKind.VALUE, "content hashes differ", nowMs, resultOffset);
         }
-        if (r.status() == Status.COPIED) {
+        if (r.status() == Status.COPIED || r.status() == Status.UPDATED) {
             // Only keys we wrote carry our TTL; an already-matching key keeps its owner's.
             if (copied.ttlMs() < 0 && targetNow.ttlMs() >= 0) {
                 return mismatch(r, MismatchKind.TTL, "target expires in " + targetNow.ttlMs() + " ms, source never", nowMs, resultOffset);

@@ -208,4 +208,32 @@ class JudgeTest {
         AuditRecord a = judge(copied(src), Side.ABSENT, Side.ABSENT, T0 + 2000);
         assertEquals(Verdict.SOURCE_CHANGED, a.verdict());
     }
+
+    @Test
+    void anUpdatedKeyIsJudgedAsACopyTtlIncluded() {
+        Side src = hash(SHA_A, -1);
+        KeyResult r = result(Mode.EXECUTE, Status.UPDATED, src, src);
+        assertTrue(Judge.needsLook(r));
+        assertEquals(Verdict.MATCH, judge(r, src, src, T0 + 10).verdict());
+        assertMismatch(MismatchKind.VALUE, judge(r, src, hash(SHA_B, -1), T0 + 10));
+        assertMismatch(MismatchKind.TTL, judge(r, src, hash(SHA_A, 60_000), T0 + 10));
+        assertEquals(Verdict.SOURCE_CHANGED, judge(r, hash(SHA_B, -1), src, T0 + 10).verdict());
+    }
+
+    @Test
+    void aDeletedKeyMatchesOnlyWhenBothSidesAreGone() {
+        KeyResult r = result(Mode.EXECUTE, Status.DELETED, Side.ABSENT, Side.ABSENT);
+        assertTrue(Judge.needsLook(r));
+        assertEquals(Verdict.MATCH, judge(r, Side.ABSENT, Side.ABSENT, T0 + 10).verdict());
+        assertMismatch(MismatchKind.VALUE, judge(r, Side.ABSENT, hash(SHA_A, -1), T0 + 10));
+        assertEquals(Verdict.SOURCE_CHANGED, judge(r, hash(SHA_A, -1), Side.ABSENT, T0 + 10).verdict());
+    }
+
+    @Test
+    void dryRunFollowPredictionsAreNotApplicable() {
+        for (Status s : new Status[] {Status.WOULD_UPDATE, Status.WOULD_DELETE}) {
+            KeyResult r = result(Mode.DRY_RUN, s, hash(SHA_A, -1), hash(SHA_B, -1));
+            assertEquals(Verdict.NOT_APPLICABLE, judge(r, hash(SHA_A, -1), hash(SHA_B, -1), T0 + 10).verdict(), s.wire());
+        }
+    }
 }

@@ -391,6 +391,36 @@ public final class Json {
         return new RunEnd(req(n, "run"), n.path("at_ms").asLong());
     }
 
+    public static byte[] encode(io.keyferry.core.model.Cutover.Request r) {
+        ObjectNode n = header("cutover", r.run());
+        n.put("quiet_for_ms", r.quietForMs());
+        n.put("deadline_ms", r.deadlineMs());
+        n.put("at_ms", r.atMs());
+        return bytes(n);
+    }
+
+    public static io.keyferry.core.model.Cutover.Request decodeCutoverRequest(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "cutover");
+        return new io.keyferry.core.model.Cutover.Request(req(n, "run"), n.path("quiet_for_ms").asLong(),
+                n.path("deadline_ms").asLong(), n.path("at_ms").asLong());
+    }
+
+    public static byte[] encode(io.keyferry.core.model.Cutover.Done d) {
+        ObjectNode n = header("cutover_done", d.run());
+        n.put("keys", d.keys());
+        n.put("changes", d.changes());
+        n.put("mismatches", d.mismatches());
+        n.put("lag_ms", d.lagMs());
+        n.put("at_ms", d.atMs());
+        return bytes(n);
+    }
+
+    public static io.keyferry.core.model.Cutover.Done decodeCutoverDone(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "cutover_done");
+        return new io.keyferry.core.model.Cutover.Done(req(n, "run"), n.path("keys").asLong(), n.path("changes").asLong(),
+                n.path("mismatches").asLong(), n.path("lag_ms").asLong(), n.path("at_ms").asLong());
+    }
+
     private static void offsets(ObjectNode n, Map<Integer, Long> offsets) {
         offsets.forEach((k, v) -> n.put(Integer.toString(k), v));
     }

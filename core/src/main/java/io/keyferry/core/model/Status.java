@@ -1,8 +1,13 @@
 package io.keyferry.core.model;
 
-/** Per-key outcome of the migrator; the report's status column. */
+/**
+ * Per-key outcome of the migrator; the report's status column. The last four come only from a
+ * {@code --follow} run, for a target key the run wrote: rewritten after its source changed,
+ * deleted after its source went, or what a dry run says execute would do.
+ */
 public enum Status implements Wire {
-    COPIED, COPY_MISMATCH, ALREADY_MATCH, WOULD_COPY, CONFLICT_SKIPPED, SOURCE_MISSING, SKIPPED, ERROR;
+    COPIED, COPY_MISMATCH, ALREADY_MATCH, WOULD_COPY, CONFLICT_SKIPPED, SOURCE_MISSING, SKIPPED, ERROR,
+    UPDATED, DELETED, WOULD_UPDATE, WOULD_DELETE;
 
     @Override
     public String wire() {
@@ -15,6 +20,6 @@ public enum Status implements Wire {
 
     /** Whether a result of this status claims something of its target key, and so must name one. */
     public boolean claimsTarget() {
-        return this == COPIED || this == ALREADY_MATCH || this == COPY_MISMATCH;
+        return this == COPIED || this == ALREADY_MATCH || this == COPY_MISMATCH || this == UPDATED || this == DELETED;
     }
 }
