@@ -38,6 +38,7 @@ final class Progress implements AutoCloseable {
     private final long startNanos = System.nanoTime();
     private final long startDone;
     private volatile long lastTotal = UNKNOWN;
+    private volatile LongSupplier lagMs;
     private volatile long lastTotalAt = Long.MIN_VALUE;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -89,6 +90,18 @@ final class Progress implements AutoCloseable {
         };
     }
 
+    /** A {@code --follow} run: also the last change's lag from heard to verdict ({@code lag_ms}), once there is one. */
+    Progress following(LongSupplier lagMs) {
+        this.lagMs = lagMs;
+        return this;
+    }
+
+    private String lag() {
+        LongSupplier l = lagMs;
+        long ms = l == null ? -1 : l.getAsLong();
+        return ms < 0 ? "" : " lag_ms=" + ms;
+    }
+
     /** A terminal a person watches, not a pipe or a file (Java 22+ always has a Console). */
     static boolean terminal() {
         Console c = System.console();
@@ -122,6 +135,10 @@ final class Progress implements AutoCloseable {
             bar.maxHint(Math.max(t, d));
         }
         bar.stepTo(d);
+        String lag = lag();
+        if (!lag.isEmpty()) {
+            bar.setExtraMessage(lag.strip());
+        }
     }
 
     private void printLine() {
@@ -133,7 +150,7 @@ final class Progress implements AutoCloseable {
         double rate = seconds <= 0 ? 0 : (d - startDone) / seconds;
         String eta = t < 0 || rate <= 0 ? "unknown" : Math.max(0, (long) Math.ceil((t - d) / rate)) + "s";
         return String.format(Locale.ROOT, "progress run=%s done=%d total=%s keys_per_s=%.1f eta=%s", run, d,
-                t < 0 ? "unknown" : Long.toString(t), rate, eta);
+                t < 0 ? "unknown" : Long.toString(t), rate, eta) + lag();
     }
 
     @Override
@@ -162,6 +179,7 @@ final class Progress implements AutoCloseable {
         private final AtomicLong scanned = new AtomicLong();
         private final AtomicLong processed = new AtomicLong();
         private final AtomicLong verified = new AtomicLong();
+        private final AtomicLong lagMs = new AtomicLong(-1);
 
         Counter(Metrics delegate) {
             this.delegate = delegate;
@@ -183,6 +201,42 @@ final class Progress implements AutoCloseable {
         public void verdict(AuditRecord audit) {
             verified.incrementAndGet();
             delegate.verdict(audit);
+        }
+
+        @Override
+        public void deadLetter() {
+            delegate.deadLetter();
+        }
+
+        @Override
+        public void changeSeen(String workspace) {
+            delegate.changeSeen(workspace);
+        }
+
+        @Override
+        public void changeCopied(String workspace) {
+            delegate.changeCopied(workspace);
+        }
+
+        @Override
+        public void followLag(String workspace, long millis) {
+            lagMs.set(millis);
+            delegate.followLag(workspace, millis);
+        }
+
+        @Override
+        public void gap(String workspace) {
+            delegate.gap(workspace);
+        }
+
+        @Override
+        public void pass(String workspace) {
+            delegate.pass(workspace);
+        }
+
+        /** The last change's lag from heard to verdict, ms; -1 before any. */
+        long lagMs() {
+            return lagMs.get();
         }
 
         long scanned() {

@@ -104,7 +104,8 @@ final class RunCommand implements Callable<Integer> {
             if (follow) {
                 partitions = Options.FollowArgs.keysPartitions(clients);
                 // Subscribed before the snapshot's first SCAN: a change made while it walks is heard.
-                follower = session.own(io.keyferry.producer.Follower.start(scanConfig, src, followArgs.setNotifyConfig, clients));
+                follower = session.own(io.keyferry.producer.Follower.start(scanConfig, src, followArgs.setNotifyConfig, clients,
+                        metrics));
                 scanner.alignedTo(partitions);
             }
             Thread scanThread = new Thread(() -> {
@@ -119,12 +120,17 @@ final class RunCommand implements Callable<Integer> {
             VerifierApp verifier = session.own(new VerifierApp(verifyConfig, clients, verifySource, verifyTarget, metrics));
             var completion = session.own(new io.keyferry.verifier.Completion(clients, run));
             Progress progress = session.own(Progress.start("run " + run, run, metrics::verified, Progress.runTotal(completion)));
+            if (followArgs.follow) {
+                progress.following(metrics::lagMs);
+            }
             boolean complete;
             CutOver cutOver = null;
             if (follow) {
                 var f = follower;
+                // A run that followed before: what changed while it was down was not heard.
+                boolean resumed = !earlier.scanners().isEmpty();
                 cutOver = session.own(new CutOver(clients, run, follower, scanConfig, scanSource, metrics, partitions, completion,
-                        session::stopping));
+                        resumed, session::stopping));
                 var c = cutOver;
                 System.out.printf("run %s: following the source's changes until keyferry cutover --run %s%n", run, run);
                 System.out.flush();

@@ -36,7 +36,8 @@ class LiveSyncIT {
     private static final int KEYS = 2_000;
     private static TestKafka kafka;
 
-    private final TestRedis source = TestRedis.start();
+    // its data survives a restart (the AOF): the source restart test restarts it
+    private final TestRedis source = TestRedis.start("--appendonly", "yes");
     private final TestRedis target = TestRedis.start();
     @TempDir
     Path tmp;
@@ -73,6 +74,119 @@ class LiveSyncIT {
         s.set("other:1", "not in scope");
     }
 
+    /**
+     * The application: writes of every kind to the source's job:* keys, a few hundred a second,
+     * until stopped; with {@code snapshotKeysOnly}, only to the keys the snapshot held (set,
+     * delete, expire, re-create), no new names.
+     */
+    private final class App implements AutoCloseable {
+        private final boolean snapshotKeysOnly;
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicInteger writes = new AtomicInteger();
+        private final RedisClient client = RedisClient.create();
+        private final Thread thread = new Thread(this::write, "application");
+
+        App(boolean snapshotKeysOnly) {
+            this.snapshotKeysOnly = snapshotKeysOnly;
+            thread.start();
+        }
+
+        private void write() {
+            Random random = new Random(7);
+            int n = 0;
+            while (!stop.get()) {
+                try (StatefulRedisConnection<String, String> c = client.connect(source.redisUri())) {
+                    RedisCommands<String, String> s = c.sync();
+                    while (!stop.get()) {
+                        n++;
+                        int i = random.nextInt(KEYS);
+                        if (i == 7) {
+                            continue; // its target name is held by someone else: left as it is
+                        }
+                        String key = "job:" + i;
+                        if (snapshotKeysOnly) {
+                            switch (n % 4) {
+                                case 0 -> s.set(key, "set-" + n);
+                                case 1 -> s.del(key);
+                                case 2 -> s.expire(key, 1 + random.nextInt(2));
+                                default -> s.append(key, "+" + n);
+                            }
+                            writes.incrementAndGet();
+                            Thread.sleep(3);
+                            continue;
+                        }
+                        switch (n % 8) {
+                            case 0 -> s.set(key, "set-" + n);
+                            case 1 -> s.append("job:s" + (i % 50), "+" + n);
+                            case 2 -> s.del(key);
+                            case 3 -> s.set("job:short" + (i % 40), "brief", SetArgs.Builder.px(300 + random.nextInt(700)));
+                            case 4 -> {
+                                if (s.exists(key) == 1) {
+                                    s.rename(key, "job:renamed" + n);
+                                }
+                            }
+                            case 5 -> s.hset("job:h" + (i % 30), "f" + n, "v");
+                            case 6 -> s.expire(key, 1 + random.nextInt(2));
+                            default -> s.set("job:new" + n, "fresh");
+                        }
+                        writes.incrementAndGet();
+                        Thread.sleep(3);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException e) {
+                    // the source restarting: connect again
+                    sleep(200);
+                }
+            }
+        }
+
+        int writes() {
+            return writes.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join();
+            client.shutdown();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Process follow(String run, Path log) throws java.io.IOException {
+        return Cli.spawn(log, "INFO", Cli.words("run --run " + run + " --follow --set-notify-config --execute "
+                + "--actor it --match job:* --rename 'job:{id} -> step:{id}' --source " + source.uri() + " --target "
+                + target.uri() + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state")
+                + " --report " + tmp.resolve("report.csv")).toArray(new String[0]));
+    }
+
+    /** Cuts the run over; checks the line, both exits and the target key by key. */
+    private void cutOverToTheImage(String run, Process follow, Path log, Map<String, KeyByKey.Content> before, int held)
+            throws Exception {
+        Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 2 --timeout 120 --bootstrap-servers "
+                + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state-cutover"));
+        assertTrue(follow.waitFor(60, TimeUnit.SECONDS), "run --follow ends after the cut-over:\n" + Files.readString(log));
+        String out = Files.readString(log);
+        // a target key held before the run is not the source's image: exit 2, and counted
+        assertEquals(held == 0 ? 0 : 2, cut.exitCode(), cut + "\n--- run --follow\n" + out);
+        assertEquals(0, follow.exitValue(), out);
+        String last = cut.out().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.matches("cutover run=" + run + " keys=\\d+ changes=[1-9]\\d* mismatches=" + held + " lag_ms=\\d+"), last);
+        KeyByKey.of(source, target).scope(k -> k.startsWith("job:")).rename(k -> "step:" + k.substring(4))
+                .untouched(before).ttlToleranceMs(2_000).check();
+        String report = Files.readString(tmp.resolve("report.csv"));
+        assertFalse(report.contains(",mismatch\n"), report);
+    }
+
     @Test
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aFollowedRunCutOverLeavesTheTargetTheSourcesRenamedImage() throws Exception {
@@ -81,68 +195,58 @@ class LiveSyncIT {
         Map<String, KeyByKey.Content> before = KeyByKey.contents(target.bytes());
         String run = "live-" + ProcessHandle.current().pid();
         Path log = tmp.resolve("run.log");
-        Process follow = Cli.spawn(log, "INFO", Cli.words("run --run " + run + " --follow --set-notify-config --execute "
-                + "--actor it --match job:* --rename 'job:{id} -> step:{id}' --source " + source.uri() + " --target "
-                + target.uri() + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state")
-                + " --report " + tmp.resolve("report.csv")).toArray(new String[0]));
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger writes = new AtomicInteger();
-        RedisClient client = RedisClient.create();
-        Thread app = new Thread(() -> {
-            Random random = new Random(7);
-            try (StatefulRedisConnection<String, String> c = client.connect(source.redisUri())) {
-                RedisCommands<String, String> s = c.sync();
-                int n = 0;
-                while (!stop.get()) {
-                    n++;
-                    int i = random.nextInt(KEYS);
-                    String key = "job:" + i;
-                    switch (n % 8) {
-                        case 0 -> s.set(key, "set-" + n);
-                        case 1 -> s.append("job:s" + (i % 50), "+" + n);
-                        case 2 -> s.del(key);
-                        case 3 -> s.set("job:short" + (i % 40), "brief", SetArgs.Builder.px(300 + random.nextInt(700)));
-                        case 4 -> {
-                            if (s.exists(key) == 1) {
-                                s.rename(key, "job:renamed" + n);
-                            }
-                        }
-                        case 5 -> s.hset("job:h" + (i % 30), "f" + n, "v");
-                        case 6 -> s.expire(key, 1 + random.nextInt(2));
-                        default -> s.set("job:new" + n, "fresh");
-                    }
-                    writes.incrementAndGet();
-                    Thread.sleep(3);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "application");
-        try {
+        Process follow = follow(run, log);
+        try (App app = new App(false)) {
             // the writes start while the snapshot is under way, and go on well after it
-            app.start();
             Thread.sleep(15_000);
-        } finally {
-            stop.set(true);
-            app.join();
-            client.shutdown();
+            assertTrue(app.writes() > 1_000, "the application wrote " + app.writes() + " times");
         }
-        assertTrue(writes.get() > 1_000, "the application wrote " + writes.get() + " times");
         assertTrue(follow.isAlive(), "run --follow keeps running until the cut-over:\n" + Files.readString(log));
-
-        Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 2 --timeout 120 --bootstrap-servers "
-                + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state-cutover"));
-        assertTrue(follow.waitFor(60, TimeUnit.SECONDS), "run --follow ends after the cut-over:\n" + Files.readString(log));
-        String out = Files.readString(log);
-        assertEquals(0, cut.exitCode(), cut + "\n--- run --follow\n" + out);
-        assertEquals(0, follow.exitValue(), out);
-        String last = cut.out().strip().lines().reduce((a, b) -> b).orElse("");
-        assertTrue(last.matches("cutover run=" + run + " keys=\\d+ changes=[1-9]\\d* mismatches=0 lag_ms=\\d+"), last);
-
-        KeyByKey.of(source, target).scope(k -> k.startsWith("job:")).rename(k -> "step:" + k.substring(4))
-                .untouched(Map.of("step:7", before.get("step:7"))).ttlToleranceMs(2_000).check();
+        cutOverToTheImage(run, follow, log, before, 1);
         String report = Files.readString(tmp.resolve("report.csv"));
-        assertFalse(report.contains(",mismatch\n"), report);
         assertTrue(report.contains(",updated,") && report.contains(",deleted,"), "the report holds follow statuses");
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aFollowerKilledAndStartedAgainWalksTheScopeAgainAndStillEndsAsTheImage() throws Exception {
+        load();
+        Map<String, KeyByKey.Content> before = KeyByKey.contents(target.bytes());
+        String run = "live-kill-" + ProcessHandle.current().pid();
+        Process follow = follow(run, tmp.resolve("run-1.log"));
+        Path log = tmp.resolve("run-2.log");
+        // Only keys the run copied in its snapshot: one it creates in the moment it is killed, and
+        // whose source changes before it is back, is found held by someone else (docs/reliability.md)
+        try (App app = new App(true)) {
+            Thread.sleep(8_000);
+            follow.destroyForcibly().waitFor(); // kill -9, mid-follow
+            Thread.sleep(3_000); // changes while nobody listens
+            follow = follow(run, log);
+            Thread.sleep(8_000);
+        }
+        cutOverToTheImage(run, follow, log, before, 0);
+        Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir "
+                + tmp.resolve("state-audit"));
+        assertTrue(audit.out().contains(" pass pass-1 (the run was started again"), audit.toString());
+    }
+
+    @Test
+    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    void aSourceRestartMidFollowLosesTheSubscriptionAndTheRunWalksTheScopeAgain() throws Exception {
+        load();
+        Map<String, KeyByKey.Content> before = KeyByKey.contents(target.bytes());
+        String run = "live-restart-" + ProcessHandle.current().pid();
+        Path log = tmp.resolve("run.log");
+        Process follow = follow(run, log);
+        try (App app = new App(false)) {
+            Thread.sleep(8_000);
+            source.process().restart(); // its notify-keyspace-events is back to the default: nothing is notified
+            Thread.sleep(8_000);
+        }
+        assertTrue(follow.isAlive(), "run --follow goes on after the source's restart:\n" + Files.readString(log));
+        cutOverToTheImage(run, follow, log, before, 0);
+        Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir "
+                + tmp.resolve("state-audit"));
+        assertTrue(audit.out().contains(" pass pass-1 (the source's notifications were subscribed again"), audit.toString());
     }
 }

@@ -26,6 +26,33 @@ class ProgressTest {
     }
 
     @Test
+    void aFollowedRunsLineAlsoGivesTheLastChangesLagOnceThereIsOne() {
+        AtomicLong lag = new AtomicLong(-1);
+        try (Progress p = Progress.plain("live-1", () -> 0, () -> 0, new PrintStream(new ByteArrayOutputStream()))
+                .following(lag::get)) {
+            assertEquals("progress run=live-1 done=10 total=10 keys_per_s=5.0 eta=0s", p.line(10, 10, 2));
+            lag.set(340);
+            assertEquals("progress run=live-1 done=10 total=10 keys_per_s=5.0 eta=0s lag_ms=340", p.line(10, 10, 2));
+        }
+    }
+
+    @Test
+    void theCounterKeepsTheLastLagAndPassesFollowMetricsOn() {
+        AtomicLong passed = new AtomicLong();
+        Progress.Counter c = new Progress.Counter(new Metrics() {
+            @Override
+            public void followLag(String workspace, long millis) {
+                passed.addAndGet(millis);
+            }
+        });
+        assertEquals(-1, c.lagMs());
+        c.followLag(null, 120);
+        c.followLag("ws", 80);
+        assertEquals(80, c.lagMs());
+        assertEquals(200, passed.get());
+    }
+
+    @Test
     void outsideATerminalAPlainLineIsPrintedEveryFewSeconds() throws Exception {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         AtomicLong done = new AtomicLong(40);

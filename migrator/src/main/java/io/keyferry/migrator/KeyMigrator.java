@@ -26,4 +26,34 @@ public interface KeyMigrator {
         Owned.record(owned, ref, r, owned.get(ref.key()) != null);
         return r;
     }
+
+    /**
+     * A page of a {@code --follow} run: the keys it owns one by one ({@link #follow}); the others
+     * together, as a snapshot page ({@link #migrateAll}), each then recorded as owned if the run
+     * wrote it. Results in the page's order.
+     */
+    default java.util.List<KeyResult> followAll(java.util.List<KeyRef> refs, String keyOffset, Owned owned) {
+        java.util.List<KeyRef> fresh = new java.util.ArrayList<>();
+        java.util.Map<KeyRef, KeyResult> out = new java.util.IdentityHashMap<>();
+        for (KeyRef ref : refs) {
+            if (owned.get(ref.key()) != null) {
+                out.put(ref, follow(ref, keyOffset, owned));
+            } else {
+                fresh.add(ref);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            java.util.List<KeyResult> results = checkFresh(migrateAll(fresh, keyOffset));
+            for (int i = 0; i < fresh.size(); i++) {
+                Owned.record(owned, fresh.get(i), results.get(i), false);
+                out.put(fresh.get(i), results.get(i));
+            }
+        }
+        return refs.stream().map(out::get).toList();
+    }
+
+    /** What a follow run makes of the results of keys it does not own; as they are unless an implementation looks further. */
+    default java.util.List<KeyResult> checkFresh(java.util.List<KeyResult> results) {
+        return results;
+    }
 }

@@ -5,6 +5,7 @@ import io.keyferry.core.json.Json;
 import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.Status;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -132,28 +133,18 @@ public final class MigratorTopology {
             }
         }
 
-        /**
-         * A page of a follow run: the keys it owns one by one, as their source changed; the others
-         * together, as a snapshot page, each then recorded as owned if the run wrote it.
-         */
+        /** A page of a follow run ({@link KeyMigrator#followAll}), with the follow metrics. */
         private List<KeyResult> follow(List<KeyRef> refs, String offset) {
-            List<KeyRef> fresh = new java.util.ArrayList<>();
-            java.util.Map<KeyRef, KeyResult> out = new java.util.IdentityHashMap<>();
-            for (KeyRef ref : refs) {
-                if (owned.get(ref.key()) != null) {
-                    out.put(ref, migrator.follow(ref, offset, owned));
-                } else {
-                    fresh.add(ref);
+            List<KeyResult> results = migrator.followAll(refs, offset, owned);
+            for (int i = 0; i < refs.size(); i++) {
+                KeyRef ref = refs.get(i);
+                KeyResult r = results.get(i);
+                if (KeyRef.FOLLOWER.equals(ref.scanner())
+                        && (r.status() == Status.COPIED || r.status() == Status.UPDATED || r.status() == Status.DELETED)) {
+                    metrics.changeCopied(r.workspace());
                 }
             }
-            if (!fresh.isEmpty()) {
-                List<KeyResult> results = migrator.migrateAll(fresh, offset);
-                for (int i = 0; i < fresh.size(); i++) {
-                    Owned.record(owned, fresh.get(i), results.get(i), false);
-                    out.put(fresh.get(i), results.get(i));
-                }
-            }
-            return refs.stream().map(out::get).toList();
+            return results;
         }
 
         private static byte[] deadLetter(String reason, String offset) {

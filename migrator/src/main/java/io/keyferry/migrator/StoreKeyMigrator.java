@@ -77,9 +77,12 @@ public final class StoreKeyMigrator implements KeyMigrator {
 
     /**
      * A reference of a {@code --follow} run. A key the run owns follows its source: rewritten when
-     * the source changed ({@code updated}), deleted when the source is gone ({@code deleted}), and
-     * let go ({@code conflict_skipped}) when someone else changed the target since the run wrote it
-     * and the policy does not replace. Any other key is copied as in a snapshot.
+     * the source changed ({@code updated}), deleted when the source is gone ({@code deleted}). Its
+     * content is not compared with what the store says the run left there: a crash between the
+     * write to Redis and the commit of the store leaves the store one write behind. Nobody but the
+     * run writes the target's copies before the cut-over; the writes compare-and-set against the
+     * target as just read, so one that changes under them is looked at again. Any other key is
+     * copied as in a snapshot.
      */
     @Override
     public KeyResult follow(KeyRef ref, String keyOffset, Owned owned) {
@@ -106,6 +109,36 @@ public final class StoreKeyMigrator implements KeyMigrator {
         Owned.record(owned, ref, r, mine != null);
         finished(ref, r, System.nanoTime() - t0);
         return r;
+    }
+
+    /**
+     * A follow run answers for the target's whole image: a key whose source is gone, and whose
+     * target name holds a key the run does not own (one held before the run, or the run's own copy
+     * whose record a crash lost), is not the image. It is {@code conflict_skipped}, which a cut-over
+     * counts, rather than {@code source_missing}, which says nothing is there.
+     */
+    @Override
+    public List<KeyResult> checkFresh(List<KeyResult> results) {
+        List<KeyResult> out = new ArrayList<>(results.size());
+        for (KeyResult r : results) {
+            if (r.status() == Status.SOURCE_MISSING && r.targetKey() != null) {
+                try {
+                    Side now = target.side(r.targetKey());
+                    if (now.exists()) {
+                        r = new KeyResult(r.run(), r.actor(), r.mode(), r.workspace(), r.key(), r.targetKey(), r.source(), now,
+                                r.readAtMs(), Status.CONFLICT_SKIPPED, null,
+                                "the source is gone, and the target holds a key the run has no record of writing", r.atMs(),
+                                r.keyOffset(), r.names());
+                    }
+                } catch (RuntimeException e) {
+                    r = new KeyResult(r.run(), r.actor(), r.mode(), r.workspace(), r.key(), r.targetKey(), r.source(), Side.ABSENT,
+                            r.readAtMs(), Status.ERROR, null, RedisEndpoint.redact(e.getClass().getSimpleName() + ": "
+                            + e.getMessage()), r.atMs(), r.keyOffset(), r.names());
+                }
+            }
+            out.add(r);
+        }
+        return out;
     }
 
     /** One try at a key the run owns; a transient failure is thrown when {@code mayRetry}. */
@@ -181,10 +214,6 @@ public final class StoreKeyMigrator implements KeyMigrator {
         if (config.mode() == Mode.DRY_RUN) {
             // what execute would have done with the copy it would own
             return result(ref, names, t, Side.ABSENT, now, readAtMs, Status.WOULD_DELETE, null, null, keyOffset);
-        }
-        if (!mine.sha256().equals(now.sha256())) {
-            return result(ref, names, t, Side.ABSENT, now, readAtMs, Status.CONFLICT_SKIPPED, null,
-                    "the target changed since the run wrote it", keyOffset);
         }
         // A big key has no payload to compare inside one script: compared first, then deleted.
         boolean deleted = current.payload() == null ? target.undoBig(t, now, null, -1) : target.deleteIf(t, current.payload());
@@ -513,8 +542,8 @@ public final class StoreKeyMigrator implements KeyMigrator {
 
     /**
      * @param ownedSha in a {@code --follow} run, the hash of what the run last wrote to {@code
-     *                 targetKey}: a target still holding it is the run's to rewrite, whatever the
-     *                 policy, and without a backup (it held nothing of anyone else's); null otherwise
+     *                 targetKey} (the run owns it): the run's to rewrite whatever the policy, and
+     *                 without a backup (it held nothing of anyone else's); null otherwise
      */
     private KeyResult write(KeyRef ref, Map<String, String> names, String keyOffset, RedisKey targetKey, Snapshot src, Side srcSide, byte[] payload,
                             long ttl, String ownedSha) {
@@ -525,7 +554,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
             now = target.side(targetKey, current.snapshot());
             byte[] expected = NOTHING;
             if (now.exists()) {
-                boolean ours = ownedSha != null && ownedSha.equals(now.sha256());
+                // A key the run owns is the run's to rewrite even when it holds something else than
+                // the store says: the run's own write whose transaction a crash left uncommitted.
+                boolean ours = ownedSha != null;
                 if (srcSide.sameContentAs(now) && (!ours || sameTtl(ttl, current.snapshot().ttlMs()))) {
                     break;
                 }

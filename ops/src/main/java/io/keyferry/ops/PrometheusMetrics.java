@@ -56,8 +56,70 @@ public final class PrometheusMetrics implements Metrics {
             for (io.keyferry.core.model.Verdict v : io.keyferry.core.model.Verdict.values()) {
                 verdictsCounter(v, ws);
             }
+            changesSeen(ws);
+            changesCopied(ws);
+            followLag(ws);
+            gaps(ws);
+            passes(ws);
         }
         deadLettersCounter();
+    }
+
+    private Counter changesSeen(String ws) {
+        return Counter.builder("keyferry_changes_seen").description("Changes of keys in scope a --follow run heard")
+                .tag("workspace", ws).register(registry);
+    }
+
+    private Counter changesCopied(String ws) {
+        return Counter.builder("keyferry_changes_copied")
+                .description("Changes a --follow run's migrator acted on (the key's copy written or deleted)")
+                .tag("workspace", ws).register(registry);
+    }
+
+    private Timer followLag(String ws) {
+        return Timer.builder("keyferry_follow_lag").description("From a change heard on the source to its verdict")
+                .tag("workspace", ws).publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                // round buckets too, for alerts on the target "p99 under a second"
+                .serviceLevelObjectives(Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                        Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5))
+                .register(registry);
+    }
+
+    private Counter gaps(String ws) {
+        return Counter.builder("keyferry_follow_gaps")
+                .description("Times a --follow run's subscription to the source's notifications was made again")
+                .tag("workspace", ws).register(registry);
+    }
+
+    private Counter passes(String ws) {
+        return Counter.builder("keyferry_passes").description("Scan passes of a --follow run's scope after the snapshot")
+                .tag("workspace", ws).register(registry);
+    }
+
+    @Override
+    public void changeSeen(String workspace) {
+        changesSeen(ws(workspace)).increment();
+    }
+
+    @Override
+    public void changeCopied(String workspace) {
+        changesCopied(ws(workspace)).increment();
+    }
+
+    @Override
+    public void followLag(String workspace, long millis) {
+        followLag(ws(workspace)).record(Duration.ofMillis(Math.max(0, millis)));
+    }
+
+    @Override
+    public void gap(String workspace) {
+        gaps(ws(workspace)).increment();
+    }
+
+    @Override
+    public void pass(String workspace) {
+        passes(ws(workspace)).increment();
     }
 
     private Counter scannedCounter(String ws) {

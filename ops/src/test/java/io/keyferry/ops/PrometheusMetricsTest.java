@@ -24,7 +24,12 @@ class PrometheusMetricsTest {
                     "keyferry_keys_total{status=\"error\",workspace=\"" + ws + "\"} 0.0",
                     "keyferry_skipped_total{reason=\"no_rule\",workspace=\"" + ws + "\"} 0.0",
                     "keyferry_verdicts_total{verdict=\"mismatch\",workspace=\"" + ws + "\"} 0.0",
-                    "keyferry_key_seconds_count{workspace=\"" + ws + "\"} 0")) {
+                    "keyferry_key_seconds_count{workspace=\"" + ws + "\"} 0",
+                    "keyferry_changes_seen_total{workspace=\"" + ws + "\"} 0.0",
+                    "keyferry_changes_copied_total{workspace=\"" + ws + "\"} 0.0",
+                    "keyferry_follow_gaps_total{workspace=\"" + ws + "\"} 0.0",
+                    "keyferry_passes_total{workspace=\"" + ws + "\"} 0.0",
+                    "keyferry_follow_lag_seconds_count{workspace=\"" + ws + "\"} 0")) {
                 assertTrue(scrape.contains(series), series + " in:\n" + scrape);
             }
         }
@@ -40,5 +45,16 @@ class PrometheusMetricsTest {
         String scrape = metrics.scrape();
         assertTrue(scrape.contains("keyferry_errors_total{workspace=\"ws-7\"} 1.0"), scrape);
         assertTrue(scrape.contains("keyferry_errors_total{workspace=\"none\"} 0.0"), scrape);
+    }
+
+    @Test
+    void aFollowLagIsAHistogramInSeconds() {
+        PrometheusMetrics metrics = new PrometheusMetrics();
+        metrics.followLag("ws-1", 250);
+        metrics.followLag("ws-1", 750);
+        String scrape = metrics.scrape();
+        assertTrue(scrape.contains("keyferry_follow_lag_seconds_count{workspace=\"ws-1\"} 2"), scrape);
+        assertTrue(scrape.contains("keyferry_follow_lag_seconds_sum{workspace=\"ws-1\"} 1.0"), scrape);
+        assertTrue(scrape.contains("keyferry_follow_lag_seconds_bucket{workspace=\"ws-1\",le=\"1.0\"} 2"), scrape);
     }
 }

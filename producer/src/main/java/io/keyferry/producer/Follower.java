@@ -42,14 +42,20 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class Follower implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Follower.class);
     /** The scanner id of the references it publishes. */
-    public static final String SCANNER = "follow";
+    public static final String SCANNER = KeyRef.FOLLOWER;
 
     private final ScanConfig config;
     private final KafkaClients clients;
     private final List<Glob> globs;
     private final Set<RedisKey> explicit;
-    private final BlockingQueue<RedisKey> changes = new LinkedBlockingQueue<>();
-    private final Set<RedisKey> touched = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final BlockingQueue<Heard> changes = new LinkedBlockingQueue<>();
+    private final io.keyferry.core.metrics.Metrics metrics;
+
+    /** A change of a key, and when it was heard. */
+    private record Heard(RedisKey key, long atMs) {
+    }
+    /** The keys whose changes it published, and when each was last heard. */
+    private final java.util.concurrent.ConcurrentHashMap<RedisKey, Long> touched = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong lastChangeMs = new AtomicLong();
     private final AtomicInteger subscriptions = new AtomicInteger();
@@ -58,7 +64,8 @@ public final class Follower implements AutoCloseable {
     private volatile boolean closed;
     private KeyspaceEvents events;
 
-    private Follower(ScanConfig config, KafkaClients clients) {
+    private Follower(ScanConfig config, KafkaClients clients, io.keyferry.core.metrics.Metrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.clients = clients;
         this.globs = config.matches().stream().map(Glob::of).toList();
@@ -75,19 +82,21 @@ public final class Follower implements AutoCloseable {
      * @throws ConfigException naming --follow for a scope it cannot follow yet, or the source's
      *                         option for a server that does not notify
      */
-    public static Follower start(ScanConfig config, RedisEndpoint source, boolean setConfig, KafkaClients clients) {
+    public static Follower start(ScanConfig config, RedisEndpoint source, boolean setConfig, KafkaClients clients,
+                                 io.keyferry.core.metrics.Metrics metrics) {
         if (!config.types().isEmpty()) {
             throw new ConfigException("--follow", "cannot follow a scope chosen by --type yet; choose it by --match or --keys-file");
         }
         if (config.maxKeys() > 0) {
             throw new ConfigException("--follow", "follows every key of the scope; --max-keys cannot go with it");
         }
-        Follower f = new Follower(config, clients);
+        Follower f = new Follower(config, clients, metrics);
         java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
         f.events = KeyspaceEvents.subscribe(source, setConfig, new KeyspaceEvents.Listener() {
             @Override
             public void subscribed() {
                 if (f.subscriptions.incrementAndGet() > 1) {
+                    f.metrics.gap(config.workspace());
                     LOG.warn("the source's notifications were re-subscribed: changes made meanwhile may not have been heard; "
                             + "the scope is walked again");
                 }
@@ -97,8 +106,9 @@ public final class Follower implements AutoCloseable {
             @Override
             public void changed(RedisKey key, String event) {
                 if (f.inScope(key)) {
-                    f.lastChangeMs.set(System.currentTimeMillis());
-                    f.changes.add(key);
+                    long now = System.currentTimeMillis();
+                    f.lastChangeMs.set(now);
+                    f.changes.add(new Heard(key, now));
                 }
             }
 
@@ -150,7 +160,18 @@ public final class Follower implements AutoCloseable {
 
     /** The keys whose changes it published: the ones a cut-over looks at once more. */
     public Set<RedisKey> touched() {
-        return Set.copyOf(touched);
+        return Set.copyOf(touched.keySet());
+    }
+
+    /** The keys of changes heard at or after {@code sinceMs} and published. */
+    public Set<RedisKey> touchedSince(long sinceMs) {
+        Set<RedisKey> out = new HashSet<>();
+        touched.forEach((k, at) -> {
+            if (at >= sinceMs) {
+                out.add(k);
+            }
+        });
+        return out;
     }
 
     /** Why following stopped, or null while it goes on. */
@@ -165,29 +186,33 @@ public final class Follower implements AutoCloseable {
         long seq = 0;
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("keyferry-follow-" + config.run())) {
             while (!closed) {
-                RedisKey first = changes.poll(100, TimeUnit.MILLISECONDS);
+                Heard first = changes.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     continue;
                 }
-                List<RedisKey> batch = new ArrayList<>();
+                List<Heard> batch = new ArrayList<>();
                 batch.add(first);
                 inFlight.incrementAndGet();
                 changes.drainTo(batch, 999);
                 inFlight.addAndGet(batch.size() - 1);
                 // A burst of changes of one key needs one reference: its migrator reads the latest value.
-                Set<RedisKey> seen = new HashSet<>();
+                java.util.Map<RedisKey, Long> seen = new java.util.LinkedHashMap<>();
                 List<Future<RecordMetadata>> sends = new ArrayList<>();
-                for (RedisKey key : batch) {
-                    if (seen.add(key)) {
-                        KeyRef ref = new KeyRef(config.run(), key, config.workspace(), SCANNER, seq++);
-                        sends.add(producer.send(new ProducerRecord<>(topic, key.bytes(), Json.encode(ref))));
+                for (Heard h : batch) {
+                    if (seen.putIfAbsent(h.key(), h.atMs()) == null) {
+                        KeyRef ref = new KeyRef(config.run(), h.key(), config.workspace(), SCANNER, seq++);
+                        // the first time it was heard in this batch: the lag counts from there
+                        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, h.key().bytes(), Json.encode(ref));
+                        rec.headers().add(io.keyferry.core.follow.HeardHeader.NAME, io.keyferry.core.follow.HeardHeader.of(h.atMs()));
+                        sends.add(producer.send(rec));
+                        metrics.changeSeen(config.workspace());
                     }
                 }
                 producer.flush();
                 for (Future<RecordMetadata> f : sends) {
                     Sends.await(f);
                 }
-                touched.addAll(seen);
+                batch.forEach(h -> touched.merge(h.key(), h.atMs(), Math::max));
                 published.addAndGet(seen.size());
                 inFlight.addAndGet(-batch.size());
                 LOG.debug("follow: {} changes published", seen.size());

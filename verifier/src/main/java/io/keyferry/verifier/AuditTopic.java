@@ -152,8 +152,16 @@ public final class AuditTopic {
         forEach(run, sink, false, () -> false);
     }
 
+    /** Records on the run's trail that a {@code --follow} run walks its scope again, and why; acknowledged. */
+    public void pass(io.keyferry.core.model.PassRecord p) {
+        try (var producer = clients.producer("keyferry-pass-" + p.run())) {
+            io.keyferry.kafka.Sends.await(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                    clients.topic(Topics.AUDIT), p.scanner().getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p))));
+        }
+    }
+
     /**
-     * The run's audit trail as readable lines: verdicts and rollback records ({@code
+     * The run's audit trail as readable lines: verdicts, scan passes and rollback records ({@code
      * mismatchesOnly}: only mismatch verdicts). What the trail holds now comes in time order (the
      * topic's partitions interleave); with {@code follow}, what comes after in the order it is
      * written.
@@ -175,6 +183,13 @@ public final class AuditTopic {
                     return;
                 }
                 try {
+                    if ("pass".equals(Json.kindOf(r.value()))) {
+                        if (!mismatchesOnly) {
+                            io.keyferry.core.model.PassRecord p = Json.decodePass(r.value());
+                            out.accept(io.keyferry.core.report.AuditLine.format(p), p.atMs());
+                        }
+                        return;
+                    }
                     if ("rollback".equals(Json.kindOf(r.value()))) {
                         if (!mismatchesOnly) {
                             RollbackRecord rb = Json.decodeRollback(r.value());
@@ -238,6 +253,9 @@ public final class AuditTopic {
         }
 
         void add(ConsumerRecord<byte[], byte[]> r, BadRecordException e) {
+            if ("pass".equals(Json.kindOf(r.value()))) {
+                return; // a follow run's scan pass: on the trail by design
+            }
             if ("rollback".equals(Json.kindOf(r.value()))) {
                 try {
                     rollbacks.accept(Json.decodeRollback(r.value())); // on the trail by design

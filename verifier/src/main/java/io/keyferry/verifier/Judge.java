@@ -54,6 +54,12 @@ public final class Judge {
         if (!targetNow.exists() && !sourceNow.exists() && dueToExpire) {
             return new AuditRecord(r, Verdict.MATCH, null, "expired on both sides as its TTL said", nowMs, resultOffset);
         }
+        if (!sourceNow.exists() && dueToExpire && targetNow.exists() && targetNow.ttlMs() >= 0
+                && targetNow.ttlMs() <= ttlToleranceMs && copied.sameContentAs(targetNow)) {
+            // the two clocks a few milliseconds apart: the copy expires in a moment, as its source did
+            return new AuditRecord(r, Verdict.MATCH, null, "expired on the source, about to on the target, as its TTL said",
+                    nowMs, resultOffset);
+        }
         if (!copied.sameContentAs(sourceNow)) {
             return new AuditRecord(r, Verdict.SOURCE_CHANGED, null,
                     sourceNow.exists() ? "the source changed after the copy" : "the source was deleted after the copy",

@@ -164,6 +164,10 @@ public final class VerifierApp implements AutoCloseable {
                         AuditRecord a = audits.get(i);
                         producer.send(audit(auditTopic, rec.key(), a, verdicts.encoded().get(i)));
                         metrics.verdict(a);
+                        var heard = rec.headers().lastHeader(io.keyferry.core.follow.HeardHeader.NAME);
+                        if (heard != null && io.keyferry.core.follow.HeardHeader.read(heard.value()) > 0) {
+                            metrics.followLag(a.result().workspace(), System.currentTimeMillis() - io.keyferry.core.follow.HeardHeader.read(heard.value()));
+                        }
                         verified++;
                         if (a.verdict() == Verdict.SOURCE_CHANGED && passAgain(a.result())) {
                             KeyRef ref = new KeyRef(config.run(), a.result().key(), a.result().workspace(), REQUEUE, requeued + again.size());

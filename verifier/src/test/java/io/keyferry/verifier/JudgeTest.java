@@ -236,4 +236,12 @@ class JudgeTest {
             assertEquals(Verdict.NOT_APPLICABLE, judge(r, hash(SHA_A, -1), hash(SHA_B, -1), T0 + 10).verdict(), s.wire());
         }
     }
+
+    @Test
+    void aKeyExpiredOnTheSourceAndAboutToOnTheTargetIsAMatch() {
+        Side src = hash(SHA_A, 1500);
+        assertEquals(Verdict.MATCH, judge(copied(src), Side.ABSENT, hash(SHA_A, 300), T0 + 1400).verdict());
+        // a target that would stay well after its source expired is not one
+        assertEquals(Verdict.SOURCE_CHANGED, judge(copied(src), Side.ABSENT, hash(SHA_A, 60_000), T0 + 1400).verdict());
+    }
 }

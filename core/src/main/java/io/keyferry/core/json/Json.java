@@ -343,6 +343,20 @@ public final class Json {
                 n.path("done").asBoolean(), n.path("at_ms").asLong());
     }
 
+    public static byte[] encode(io.keyferry.core.model.PassRecord r) {
+        ObjectNode n = header("pass", r.run());
+        n.put("scanner", r.scanner());
+        n.put("reason", r.reason());
+        n.put("time", Instant.ofEpochMilli(r.atMs()).toString());
+        n.put("at_ms", r.atMs());
+        return bytes(n);
+    }
+
+    public static io.keyferry.core.model.PassRecord decodePass(byte[] data) throws BadRecordException {
+        JsonNode n = parse(data, "pass");
+        return new io.keyferry.core.model.PassRecord(req(n, "run"), req(n, "scanner"), req(n, "reason"), n.path("at_ms").asLong());
+    }
+
     /**
      * A record a role could not read, for {@code <prefix>.dlq}: why, and where it came from
      * ({@code topic/partition@offset}); never the record's bytes, which may hold values.

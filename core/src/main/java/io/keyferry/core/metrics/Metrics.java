@@ -26,4 +26,24 @@ public interface Metrics {
     /** One verifier verdict. */
     default void verdict(AuditRecord audit) {
     }
+
+    /** A {@code --follow} run heard a change of a key in scope (and published it); the scan's --workspace. */
+    default void changeSeen(String workspace) {
+    }
+
+    /** The migrator acted on a change: wrote or deleted the key's copy; the key's own workspace. */
+    default void changeCopied(String workspace) {
+    }
+
+    /** How long after a change was heard its verdict was given; the key's own workspace. */
+    default void followLag(String workspace, long millis) {
+    }
+
+    /** The source's notifications were subscribed again: changes may have gone unheard. */
+    default void gap(String workspace) {
+    }
+
+    /** A {@code --follow} run walks its scope again. */
+    default void pass(String workspace) {
+    }
 }

@@ -12,6 +12,9 @@ import java.util.Objects;
  * @param seq       the scanner's running count, for ordering and debugging
  */
 public record KeyRef(String run, RedisKey key, String workspace, String scanner, long seq) {
+    /** The scanner id of a {@code --follow} run's change references. */
+    public static final String FOLLOWER = "follow";
+
     public KeyRef {
         Objects.requireNonNull(run, "run");
         Objects.requireNonNull(key, "key");

@@ -48,6 +48,10 @@ public final class AuditLine {
                 + quoted(r.targetKey().display()) + (r.actor() == null ? "" : " actor=" + r.actor());
     }
 
+    public static String format(io.keyferry.core.model.PassRecord r) {
+        return Instant.ofEpochMilli(r.atMs()) + " pass " + r.scanner() + " (" + r.reason() + ")";
+    }
+
     private static String side(Side s) {
         if (!s.exists()) {
             return "-";
