@@ -31,6 +31,9 @@ final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--rps", paramLabel = "N", defaultValue = "0",
             description = "Keys per second for the whole run, shared by all its migrator replicas (0: no limit). Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RPS.")
     double rps;
+    @Option(names = "--follow", description = "The run follows its source (scan --follow or run --follow): keys the run "
+            + "wrote are rewritten and deleted with their source. Every migrator of such a run needs it. Env: KEYFERRY_FOLLOW.")
+    boolean follow;
     @ArgGroup(validate = false, heading = "%nKafka%n")
     Options.KafkaArgs kafka = new Options.KafkaArgs();
     @Mixin
@@ -56,7 +59,7 @@ final class MigrateCommand implements Callable<Integer> {
                     stores[1], () -> running.get() != null && running.get().state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING));
             var rate = new io.keyferry.core.rate.RateLimiter(0);
             var migrator = new StoreKeyMigrator(config, stores[0], stores[1], session.backups(config, clients), metrics, rate);
-            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate, metrics));
+            MigratorApp app = session.own(new MigratorApp(config, clients, migrator, settings.stateDir(), rate, metrics, follow));
             running.set(app);
             app.start();
             System.out.printf("migrator for run %s started (%s); stop it with Ctrl-C%n", run, config.mode().wire());
