@@ -48,6 +48,17 @@ final class BenchCommand implements Callable<Integer> {
             + "and status of a run that does not exist. The last line is machine-readable. Env: KEYFERRY_STARTUP.")
     boolean startup;
 
+    @Option(names = "--follow", description = "Instead, live sync: a run --follow of --keys keys on the embedded broker "
+            + "while the source takes --rate writes a second for --seconds seconds, then a cut-over; prints the follow lag "
+            + "(change heard to its verdict) p50/p99/max. The last line is machine-readable. Env: KEYFERRY_FOLLOW.")
+    boolean follow;
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "2000",
+            description = "With --follow: source writes per second. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_RATE.")
+    int rate;
+    @Option(names = "--seconds", paramLabel = "S", defaultValue = "30",
+            description = "With --follow: how long the writes go on. Default: ${DEFAULT-VALUE}. Env: KEYFERRY_SECONDS.")
+    int seconds;
+
     @picocli.CommandLine.Mixin
     Options.CommonArgs common;
 
@@ -55,6 +66,18 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (startup) {
             return StartupBench.run();
+        }
+        if (follow) {
+            if (keys < 1 || keys > 100_000_000) {
+                throw new ConfigException("--keys", "must be between 1 and 100000000");
+            }
+            if (rate < 1 || rate > 1_000_000) {
+                throw new ConfigException("--rate", "must be between 1 and 1000000");
+            }
+            if (seconds < 1 || seconds > 86_400) {
+                throw new ConfigException("--seconds", "must be between 1 and 86400");
+            }
+            return FollowBench.run(keys, rate, seconds);
         }
         if (keys < 1 || keys > 100_000_000) {
             throw new ConfigException("--keys", "must be between 1 and 100000000");

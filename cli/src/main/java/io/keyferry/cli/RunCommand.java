@@ -105,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
                 partitions = Options.FollowArgs.keysPartitions(clients);
                 // Subscribed before the snapshot's first SCAN: a change made while it walks is heard.
                 follower = session.own(io.keyferry.producer.Follower.start(scanConfig, src, followArgs.setNotifyConfig, clients,
-                        metrics));
+                        metrics, partitions));
                 scanner.alignedTo(partitions);
             }
             Thread scanThread = new Thread(() -> {

@@ -61,7 +61,8 @@ final class ScanCommand implements Callable<Integer> {
                 partitions = Options.FollowArgs.keysPartitions(clients);
                 resumed = !new io.keyferry.kafka.ProgressTopic(clients).state(run).scanners().isEmpty();
                 // Subscribed before the snapshot's first SCAN: a change made while it walks is heard.
-                follower = session.own(io.keyferry.producer.Follower.start(config, src, followArgs.setNotifyConfig, clients, metrics));
+                follower = session.own(io.keyferry.producer.Follower.start(config, src, followArgs.setNotifyConfig, clients, metrics,
+                        partitions));
                 scanner.alignedTo(partitions);
             }
             // SCAN cannot tell how many keys match (--max-keys is only a bound); an explicit list can

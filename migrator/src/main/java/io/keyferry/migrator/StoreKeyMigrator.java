@@ -112,6 +112,162 @@ public final class StoreKeyMigrator implements KeyMigrator {
     }
 
     /**
+     * A page of a follow run. The keys the run owns are done together, a round trip per step for
+     * all of them: the sources and the targets read, then the writes and deletes (each a
+     * compare-and-set against the target as just read), then the read-backs. A key that does not
+     * fit that path (a big key, a name that changed, a write that found the target changed, a
+     * failure) is then done on its own, as {@link #follow} does it. The others as the default says.
+     */
+    @Override
+    public List<KeyResult> followAll(List<KeyRef> refs, String keyOffset, Owned owned) {
+        List<Integer> mine = new ArrayList<>();
+        for (int i = 0; i < refs.size(); i++) {
+            if (owned.get(refs.get(i).key()) != null) {
+                mine.add(i);
+            }
+        }
+        if (mine.size() < 2 || config.mode() != Mode.EXECUTE) {
+            return KeyMigrator.super.followAll(refs, keyOffset, owned);
+        }
+        KeyResult[] out = new KeyResult[refs.size()];
+        List<KeyRef> fresh = new ArrayList<>();
+        List<Integer> freshAt = new ArrayList<>();
+        for (int i = 0; i < refs.size(); i++) {
+            if (!mine.contains(i)) {
+                fresh.add(refs.get(i));
+                freshAt.add(i);
+            }
+        }
+        long t0 = System.nanoTime();
+        int n = mine.size();
+        List<KeyRef> ours = mine.stream().map(refs::get).toList();
+        List<Owned.Entry> entries = ours.stream().map(r -> owned.get(r.key())).toList();
+        ours.forEach(r -> rate.acquire());
+        List<RedisKey> sourceKeys = ours.stream().map(KeyRef::key).toList();
+        List<CompletableFuture<DumpSnapshot>> reads = config.copy() == CopyMode.DUMP ? source.readDumpAllAsync(sourceKeys)
+                : source.readAllAsync(sourceKeys).stream().map(f -> f.thenApply(sn -> new DumpSnapshot(sn, null))).toList();
+        source.flush();
+        List<CompletableFuture<DumpSnapshot>> looks = target.readDumpAllAsync(entries.stream().map(Owned.Entry::target).toList());
+        target.flush();
+        KeyResult[] done = new KeyResult[n];
+        Object[] plan = new Object[n]; // Copy to write, Boolean.TRUE to delete, null: on its own
+        DumpSnapshot[] srcs = new DumpSnapshot[n];
+        DumpSnapshot[] nows = new DumpSnapshot[n];
+        List<CompletableFuture<Boolean>> writes = new ArrayList<>(Collections.nCopies(n, null));
+        for (int j = 0; j < n; j++) {
+            KeyRef ref = ours.get(j);
+            Owned.Entry e = entries.get(j);
+            try {
+                srcs[j] = reads.get(j).join();
+                nows[j] = looks.get(j).join();
+                Snapshot src = srcs[j].snapshot();
+                Side now = target.side(e.target(), nows[j].snapshot());
+                boolean gone = !src.exists() || (src.ttlMs() > 0 && src.ttlLeftAt(System.currentTimeMillis()) <= 0);
+                if (gone) {
+                    if (!now.exists()) {
+                        done[j] = result(ref, names(ref), e.target(), Side.ABSENT, Side.ABSENT, src.readAtMs(), Status.DELETED, null, null,
+                                keyOffset);
+                    } else if (nows[j].payload() != null) {
+                        plan[j] = Boolean.TRUE;
+                        writes.set(j, target.deleteIfAsync(e.target(), nows[j].payload()));
+                    }
+                    continue;
+                }
+                Optional<RenameRules.Match> match = config.naming().match(ref.key());
+                if (match.isEmpty() || src.big() || (now.exists() && nows[j].payload() == null)) {
+                    continue; // on its own
+                }
+                Step step = plan(ref, match.get(), src, srcs[j].payload(), keyOffset);
+                if (step instanceof Done d) {
+                    done[j] = d.result();
+                    continue;
+                }
+                Copy c = (Copy) step;
+                if (!c.targetKey().equals(e.target())) {
+                    continue;
+                }
+                if (c.srcSide().sameContentAs(now) && sameTtl(c.ttlMs(), nows[j].snapshot().ttlMs())) {
+                    Status as = e.status() == Status.COPIED || e.status() == Status.UPDATED ? e.status() : Status.ALREADY_MATCH;
+                    done[j] = result(ref, c.names(), c.targetKey(), c.srcSide(), now, src.readAtMs(), as, null, null, keyOffset);
+                    continue;
+                }
+                byte[] expected = now.exists() ? nows[j].payload() : null;
+                plan[j] = c;
+                writes.set(j, c.payload() != null ? target.restoreReplacingAsync(c.targetKey(), c.payload(), c.ttlMs(), expected)
+                        : target.replaceAsync(c.targetKey(), c.src().value(), c.ttlMs(), expected));
+            } catch (RuntimeException ex) {
+                plan[j] = null;
+                done[j] = null; // on its own, with retries
+            }
+        }
+        target.flush();
+        List<RedisKey> backKeys = new ArrayList<>(Collections.nCopies(n, null));
+        boolean[] wrote = new boolean[n];
+        for (int j = 0; j < n; j++) {
+            if (writes.get(j) == null) {
+                continue;
+            }
+            try {
+                wrote[j] = writes.get(j).join();
+                if (wrote[j]) {
+                    backKeys.set(j, entries.get(j).target());
+                }
+            } catch (RuntimeException ex) {
+                wrote[j] = false;
+            }
+            if (!wrote[j]) {
+                plan[j] = null; // the target changed under the write: on its own, looked at again
+            }
+        }
+        List<CompletableFuture<Snapshot>> backs = target.readAllAsync(backKeys);
+        target.flush();
+        for (int j = 0; j < n; j++) {
+            KeyRef ref = ours.get(j);
+            Owned.Entry e = entries.get(j);
+            if (done[j] != null || plan[j] == null) {
+                continue;
+            }
+            try {
+                Snapshot back = backs.get(j).join();
+                if (plan[j] == Boolean.TRUE) {
+                    done[j] = result(ref, names(ref), e.target(), Side.ABSENT, target.side(e.target(), back),
+                            srcs[j].snapshot().readAtMs(), Status.DELETED, null, null, keyOffset);
+                } else {
+                    Copy c = (Copy) plan[j];
+                    Side dst = target.side(c.targetKey(), back, c.src(), c.srcSide());
+                    done[j] = result(ref, c.names(), c.targetKey(), c.srcSide(), dst, c.src().readAtMs(),
+                            c.srcSide().sameContentAs(dst) ? Status.UPDATED : Status.COPY_MISMATCH, null, null, keyOffset);
+                }
+            } catch (RuntimeException ex) {
+                done[j] = null;
+            }
+        }
+        long nanos = System.nanoTime() - t0;
+        for (int j = 0; j < n; j++) {
+            KeyRef ref = ours.get(j);
+            if (done[j] != null) {
+                Owned.record(owned, ref, done[j], true);
+                finished(ref, done[j], nanos);
+                out[mine.get(j)] = done[j];
+            } else {
+                out[mine.get(j)] = follow(ref, keyOffset, owned);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            List<KeyResult> results = checkFresh(migrateAll(fresh, keyOffset));
+            for (int i = 0; i < fresh.size(); i++) {
+                Owned.record(owned, fresh.get(i), results.get(i), false);
+                out[freshAt.get(i)] = results.get(i);
+            }
+        }
+        return List.of(out);
+    }
+
+    private Map<String, String> names(KeyRef ref) {
+        return config.naming().match(ref.key()).map(m -> Naming.text(m.captures())).orElse(Map.of());
+    }
+
+    /**
      * A follow run answers for the target's whole image: a key whose source is gone, and whose
      * target name holds a key the run does not own (one held before the run, or the run's own copy
      * whose record a crash lost), is not the image. It is {@code conflict_skipped}, which a cut-over

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -31,9 +32,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The producer's live half for {@code --follow}: hears the source's key-space notifications and
- * publishes a key reference for every change of a key in scope, keyed by the key, so that the
- * keys topic's partitioner puts all of a key's changes (and, with {@link Scanner#alignedTo}, its
- * snapshot reference) on one partition, in order, for one migrator task.
+ * publishes a key reference for every change of a key in scope, on the partition a record keyed
+ * by the key goes to, so that all of a key's changes (and, with {@link Scanner#alignedTo}, its
+ * snapshot reference) are on one partition, in order, for one migrator task. What it heard since
+ * it last published goes out as one page per partition.
  *
  * <p>Notifications are fire-and-forget. Every subscription after the first (a reconnect) means
  * changes may have gone unheard: {@link #passesWanted()} counts them, and the run walks the scope
@@ -64,8 +66,11 @@ public final class Follower implements AutoCloseable {
     private volatile boolean closed;
     private KeyspaceEvents events;
 
-    private Follower(ScanConfig config, KafkaClients clients, io.keyferry.core.metrics.Metrics metrics) {
+    private final int partitions;
+
+    private Follower(ScanConfig config, KafkaClients clients, io.keyferry.core.metrics.Metrics metrics, int partitions) {
         this.metrics = metrics;
+        this.partitions = partitions;
         this.config = config;
         this.clients = clients;
         this.globs = config.matches().stream().map(Glob::of).toList();
@@ -83,14 +88,14 @@ public final class Follower implements AutoCloseable {
      *                         option for a server that does not notify
      */
     public static Follower start(ScanConfig config, RedisEndpoint source, boolean setConfig, KafkaClients clients,
-                                 io.keyferry.core.metrics.Metrics metrics) {
+                                 io.keyferry.core.metrics.Metrics metrics, int partitions) {
         if (!config.types().isEmpty()) {
             throw new ConfigException("--follow", "cannot follow a scope chosen by --type yet; choose it by --match or --keys-file");
         }
         if (config.maxKeys() > 0) {
             throw new ConfigException("--follow", "follows every key of the scope; --max-keys cannot go with it");
         }
-        Follower f = new Follower(config, clients, metrics);
+        Follower f = new Follower(config, clients, metrics, partitions);
         java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
         f.events = KeyspaceEvents.subscribe(source, setConfig, new KeyspaceEvents.Listener() {
             @Override
@@ -197,17 +202,34 @@ public final class Follower implements AutoCloseable {
                 inFlight.addAndGet(batch.size() - 1);
                 // A burst of changes of one key needs one reference: its migrator reads the latest value.
                 java.util.Map<RedisKey, Long> seen = new java.util.LinkedHashMap<>();
-                List<Future<RecordMetadata>> sends = new ArrayList<>();
                 for (Heard h : batch) {
-                    if (seen.putIfAbsent(h.key(), h.atMs()) == null) {
-                        KeyRef ref = new KeyRef(config.run(), h.key(), config.workspace(), SCANNER, seq++);
-                        // the first time it was heard in this batch: the lag counts from there
-                        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, h.key().bytes(), Json.encode(ref));
-                        rec.headers().add(io.keyferry.core.follow.HeardHeader.NAME, io.keyferry.core.follow.HeardHeader.of(h.atMs()));
+                    seen.putIfAbsent(h.key(), h.atMs());
+                }
+                // One record per partition, on the partition a record keyed by each of its keys goes
+                // to (as the scanner's aligned pages): a key's references stay in order on one
+                // partition, and the migrator takes a page's keys together.
+                java.util.Map<Integer, List<RedisKey>> pages = new java.util.TreeMap<>();
+                java.util.Map<Integer, Long> firstHeard = new HashMap<>();
+                seen.forEach((key, at) -> {
+                    int p = Scanner.partitionOf(key, partitions);
+                    pages.computeIfAbsent(p, x -> new ArrayList<>()).add(key);
+                    firstHeard.merge(p, at, Math::min);
+                });
+                List<Future<RecordMetadata>> sends = new ArrayList<>();
+                for (java.util.Map.Entry<Integer, List<RedisKey>> e : pages.entrySet()) {
+                    List<RedisKey> all = e.getValue();
+                    for (int from = 0; from < all.size(); from += Scanner.PAGE_KEYS) {
+                        List<RedisKey> page = all.subList(from, Math.min(from + Scanner.PAGE_KEYS, all.size()));
+                        ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(topic, e.getKey(), page.get(0).bytes(),
+                                Json.encodePage(config.run(), config.workspace(), SCANNER, seq, page));
+                        seq += page.size();
+                        // the lag counts from the page's earliest change
+                        rec.headers().add(io.keyferry.core.follow.HeardHeader.NAME,
+                                io.keyferry.core.follow.HeardHeader.of(firstHeard.get(e.getKey())));
                         sends.add(producer.send(rec));
-                        metrics.changeSeen(config.workspace());
                     }
                 }
+                seen.keySet().forEach(k -> metrics.changeSeen(config.workspace()));
                 producer.flush();
                 for (Future<RecordMetadata> f : sends) {
                     Sends.await(f);

@@ -206,6 +206,24 @@ public final class RedisStore implements AutoCloseable {
     }
 
     /**
+     * {@link #replace} of one key of a page ({@code expected} null: only if absent), queued until
+     * {@link #flush()}: a page's writes go in one round trip.
+     */
+    public CompletableFuture<Boolean> replaceAsync(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
+        return writes.replaceAsync(key, value, ttlMs, expected);
+    }
+
+    /** {@link #restoreReplacing} of one key of a page ({@code expected} null: only if absent), queued until {@link #flush()}. */
+    public CompletableFuture<Boolean> restoreReplacingAsync(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
+        return writes.restoreReplacingAsync(key, payload, ttlMs, expected);
+    }
+
+    /** {@link #deleteIf} of one key of a page, queued until {@link #flush()}. */
+    public CompletableFuture<Boolean> deleteIfAsync(RedisKey key, byte[] expected) {
+        return writes.deleteIfAsync(key, expected);
+    }
+
+    /**
      * {@link #createIfAbsent} of each key, queued until {@link #flush()}, in as few script calls
      * as the server allows (as {@link #readAllAsync(List)}); each key's create is atomic and its
      * failure its own. A key created by a batched call comes with its TTL, read in the same step

@@ -96,6 +96,26 @@ final class Writes {
         return scripts.evalIntegerAsync(Scripts.WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, Scripts.ABSENT)).thenApply(n -> n != null && n == 1L);
     }
 
+    /**
+     * {@link #replace} ({@code expected} null: create if absent), queued on this thread's page
+     * connection until the page is flushed.
+     */
+    CompletableFuture<Boolean> replaceAsync(RedisKey key, KeyValue value, long ttlMs, byte[] expected) {
+        return scripts.evalIntegerAsync(Scripts.WRITE, key.unsafeBytes(), writeArgs(value, ttlMs, expected == null ? Scripts.ABSENT : expected))
+                .thenApply(n -> n != null && n == 1L);
+    }
+
+    /** {@link #restoreReplacing} ({@code expected} null: restore if absent), queued as {@link #replaceAsync}. */
+    CompletableFuture<Boolean> restoreReplacingAsync(RedisKey key, byte[] payload, long ttlMs, byte[] expected) {
+        return scripts.evalIntegerAsync(Scripts.RESTORE, key.unsafeBytes(), expected == null ? Scripts.ABSENT : expected,
+                clock.expiryArg(ttlMs), payload).thenApply(n -> n != null && n == 1L);
+    }
+
+    /** {@link #deleteIf}, queued as {@link #replaceAsync}. */
+    CompletableFuture<Boolean> deleteIfAsync(RedisKey key, byte[] expected) {
+        return scripts.evalIntegerAsync(Scripts.DELETE, key.unsafeBytes(), expected).thenApply(n -> n != null && n == 1L);
+    }
+
     /** {@link #restoreIfAbsent(RedisKey, byte[], long)}, queued on this thread's page connection. */
     private CompletableFuture<Boolean> restoreIfAbsentAsync(RedisKey key, byte[] payload, long ttlMs) {
         return scripts.evalIntegerAsync(Scripts.RESTORE, key.unsafeBytes(), Scripts.ABSENT, clock.expiryArg(ttlMs), payload)
