@@ -234,9 +234,11 @@ final class CutOver implements AutoCloseable {
             s = tally.summary();
         }
         // Not the image: a verdict other than a match on a key the run wrote, a key it could not
-        // copy, and a target key it left alone because it held something else.
+        // copy, a target key it left alone because it held something else, and in a dry run
+        // every key execute would still have to write or delete.
         long unmatched = s.mismatches() + s.count(Verdict.SOURCE_CHANGED) + s.count(Status.ERROR) + s.count(Status.COPY_MISMATCH)
-                + s.count(Status.CONFLICT_SKIPPED);
+                + s.count(Status.CONFLICT_SKIPPED) + s.count(Status.WOULD_COPY) + s.count(Status.WOULD_UPDATE)
+                + s.count(Status.WOULD_DELETE);
         Cutover.Done result = new Cutover.Done(run, s.scanned(), follower.published(), unmatched, lagMs, System.currentTimeMillis());
         ProgressTopic progress = new ProgressTopic(clients);
         progress.cutover(RunEnd.recordKey(run), Json.encode(new RunEnd(run, result.atMs())));

@@ -303,4 +303,42 @@ class LiveSyncIT {
             }
         }
     }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aDryRunFollowSaysWhatEachChangeWouldDoAndWritesNothing() throws Exception {
+        RedisCommands<String, String> s = source.strings();
+        for (int i = 0; i < 30; i++) {
+            s.set("job:" + i, "v" + i);
+        }
+        String run = "live-dry-" + ProcessHandle.current().pid();
+        Path log = tmp.resolve("run.log");
+        Path report = tmp.resolve("dry.csv");
+        Process follow = Cli.spawn(log, "INFO", Cli.words("run --run " + run + " --follow --set-notify-config --dry-run "
+                + "--match job:* --source " + source.uri() + " --target " + target.uri() + " --bootstrap-servers "
+                + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state") + " --report " + report)
+                .toArray(new String[0]));
+        try {
+            assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(60), () -> {
+                Cli.Outcome st = Cli.run("status --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+                return st.out().contains("verified=30 ");
+            }), Files.readString(log));
+            s.set("job:1", "changed");
+            s.del("job:2");
+            s.set("job:new", "fresh");
+            Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 1 --timeout 60 --bootstrap-servers "
+                    + kafka.bootstrapServers());
+            assertTrue(follow.waitFor(60, TimeUnit.SECONDS), Files.readString(log));
+            // nothing was written: execute would still write 30 keys and delete one
+            assertEquals(2, cut.exitCode(), cut.toString());
+            assertTrue(cut.out().contains("cutover run=" + run + " keys=31 changes=3 mismatches=31 "), cut.toString());
+            assertEquals(0, target.strings().dbsize());
+            String csv = Files.readString(report);
+            assertTrue(csv.contains("," + "job:1,job:1,string,") && csv.contains(",would_update,,not_applicable"), csv);
+            assertTrue(csv.contains(run + ",job:2,job:2,,,,,,would_delete,,not_applicable"), csv);
+            assertTrue(csv.contains(run + ",job:new,job:new,string,") && csv.contains(",would_copy,,not_applicable"), csv);
+        } finally {
+            follow.destroyForcibly().waitFor();
+        }
+    }
 }
