@@ -206,7 +206,7 @@ class LiveSyncIT {
         Process follow = follow(run, log);
         try (App app = new App(false)) {
             // the writes start while the snapshot is under way, and go on well after it
-            Thread.sleep(15_000);
+            Thread.sleep(10_000);
             assertTrue(app.writes() > 1_000, "the application wrote " + app.writes() + " times");
         }
         assertTrue(follow.isAlive(), "run --follow keeps running until the cut-over:\n" + Files.readString(log));
@@ -226,11 +226,11 @@ class LiveSyncIT {
         // Only keys the run copied in its snapshot: one it creates in the moment it is killed, and
         // whose source changes before it is back, is found held by someone else (docs/reliability.md)
         try (App app = new App(true)) {
-            Thread.sleep(8_000);
+            Thread.sleep(6_000);
             follow.destroyForcibly().waitFor(); // kill -9, mid-follow
             Thread.sleep(3_000); // changes while nobody listens
             follow = follow(run, log);
-            Thread.sleep(8_000);
+            Thread.sleep(6_000);
         }
         cutOverToTheImage(run, follow, log, before, 0);
         Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir "
@@ -247,9 +247,9 @@ class LiveSyncIT {
         Path log = tmp.resolve("run.log");
         Process follow = follow(run, log);
         try (App app = new App(false)) {
-            Thread.sleep(8_000);
+            Thread.sleep(6_000);
             source.process().restart(); // its notify-keyspace-events is back to the default: nothing is notified
-            Thread.sleep(8_000);
+            Thread.sleep(6_000);
         }
         assertTrue(follow.isAlive(), "run --follow goes on after the source's restart:\n" + Files.readString(log));
         cutOverToTheImage(run, follow, log, before, 0);
@@ -339,6 +339,59 @@ class LiveSyncIT {
             assertTrue(csv.contains(run + ",job:new,job:new,string,") && csv.contains(",would_copy,,not_applicable"), csv);
         } finally {
             follow.destroyForcibly().waitFor();
+        }
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aClusterSourceIsFollowedOnEveryMaster() throws Exception {
+        try (io.keyferry.testsupport.TestRedisCluster cluster = io.keyferry.testsupport.TestRedisCluster.start()) {
+            var c = cluster.strings();
+            for (int i = 0; i < 300; i++) {
+                c.set("job:" + i, "v" + i);
+            }
+            String run = "live-cluster-" + ProcessHandle.current().pid();
+            Path log = tmp.resolve("run.log");
+            Process follow = Cli.spawn(log, "INFO", Cli.words("run --run " + run + " --follow --set-notify-config --execute "
+                    + "--actor it --match job:* --source " + cluster.uri() + " --source-cluster --target " + target.uri()
+                    + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir " + tmp.resolve("state"))
+                    .toArray(new String[0]));
+            try {
+                assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(90),
+                        () -> target.strings().dbsize() >= 300), Files.readString(log));
+                Random random = new Random(11);
+                for (int n = 0; n < 600; n++) { // changes on keys of every master's slots
+                    int i = random.nextInt(300);
+                    switch (n % 4) {
+                        case 0 -> c.set("job:" + i, "set-" + n);
+                        case 1 -> c.del("job:" + i);
+                        case 2 -> c.append("job:" + i, "+" + n);
+                        default -> c.set("job:new" + n, "fresh");
+                    }
+                    Thread.sleep(5);
+                }
+                Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 2 --timeout 120 --bootstrap-servers "
+                        + kafka.bootstrapServers());
+                assertTrue(follow.waitFor(60, TimeUnit.SECONDS), Files.readString(log));
+                assertEquals(0, cut.exitCode(), cut + "\n--- run --follow\n" + Files.readString(log) + "\n--- trail\n"
+                        + troubles(run));
+                // the target is the source's image, key by key
+                java.util.Map<String, String> want = new java.util.TreeMap<>();
+                for (TestRedis node : cluster.nodes()) {
+                    for (String k : node.strings().keys("*")) {
+                        want.put(k, node.strings().get(k));
+                    }
+                }
+                java.util.Map<String, String> got = new java.util.TreeMap<>();
+                for (String k : target.strings().keys("*")) {
+                    got.put(k, target.strings().get(k));
+                }
+                assertEquals(want, got);
+                Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers());
+                assertFalse(audit.out().contains(" pass pass-"), "no subscription was lost: no pass\n" + audit.out());
+            } finally {
+                follow.destroyForcibly().waitFor();
+            }
         }
     }
 }

@@ -44,12 +44,12 @@ public final class KeyspaceEvents implements AutoCloseable {
         void failed(RuntimeException e);
     }
 
-    private final RedisClient client;
+    private final io.lettuce.core.AbstractRedisClient client;
     private final io.lettuce.core.resource.ClientResources resources;
     private final java.util.concurrent.ExecutorService checks;
     private StatefulRedisPubSubConnection<byte[], byte[]> connection;
 
-    private KeyspaceEvents(RedisClient client, io.lettuce.core.resource.ClientResources resources,
+    private KeyspaceEvents(io.lettuce.core.AbstractRedisClient client, io.lettuce.core.resource.ClientResources resources,
                            java.util.concurrent.ExecutorService checks) {
         this.client = client;
         this.resources = resources;
@@ -64,9 +64,6 @@ public final class KeyspaceEvents implements AutoCloseable {
      *                         {@code setConfig} is false, or the server refuses CONFIG
      */
     public static KeyspaceEvents subscribe(RedisEndpoint endpoint, boolean setConfig, Listener listener) {
-        if (endpoint.cluster()) {
-            throw new ConfigException(endpoint.option(), "following the changes of a cluster is not supported yet");
-        }
         RedisURI uri = RedisUris.uri(endpoint);
         uri.setTimeout(Duration.ofSeconds(10));
         // Notifications sent while the subscription is down are lost (and made up for by a new scan
@@ -76,12 +73,16 @@ public final class KeyspaceEvents implements AutoCloseable {
                 .reconnectDelay(io.lettuce.core.resource.Delay.exponential(Duration.ofMillis(50), Duration.ofSeconds(1),
                         2, TimeUnit.MILLISECONDS))
                 .build();
-        RedisClient client = RedisClient.create(resources, uri);
-        KeyspaceEvents events = new KeyspaceEvents(client, resources, java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        java.util.concurrent.ExecutorService checks = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "keyferry-follow-check");
             t.setDaemon(true);
             return t;
-        }));
+        });
+        if (endpoint.cluster()) {
+            return subscribeCluster(endpoint, uri, resources, checks, setConfig, listener);
+        }
+        RedisClient client = RedisClient.create(resources, uri);
+        KeyspaceEvents events = new KeyspaceEvents(client, resources, checks);
         try {
             client.setOptions(RedisUris.clientOptions(endpoint));
             ensureNotifications(client, endpoint, setConfig);
@@ -99,7 +100,7 @@ public final class KeyspaceEvents implements AutoCloseable {
                     // setting. Checked off Lettuce's I/O thread, which must not wait on a reply.
                     events.checks.execute(() -> {
                         try {
-                            ensureAfterReconnect(client, endpoint, setConfig);
+                            ensureAfterReconnect(() -> ensureNotifications(client, endpoint, setConfig), endpoint);
                             LOG.info("following the changes of {} again, after a reconnect", endpoint.redacted());
                             listener.subscribed();
                         } catch (RuntimeException e) {
@@ -133,14 +134,93 @@ public final class KeyspaceEvents implements AutoCloseable {
     }
 
     /**
+     * A cluster: every master notifies of its own keys only, so each master is checked (and set)
+     * and subscribed to. The listener hears of the first subscriptions once, when every master has
+     * answered, and of each one made again after a node's reconnect.
+     */
+    private static KeyspaceEvents subscribeCluster(RedisEndpoint endpoint, RedisURI uri,
+                                                   io.lettuce.core.resource.ClientResources resources,
+                                                   java.util.concurrent.ExecutorService checks, boolean setConfig, Listener listener) {
+        io.lettuce.core.cluster.RedisClusterClient client = io.lettuce.core.cluster.RedisClusterClient.create(resources, uri);
+        KeyspaceEvents events = new KeyspaceEvents(client, resources, checks);
+        try {
+            client.setOptions(io.lettuce.core.cluster.ClusterClientOptions.builder().sslOptions(RedisUris.sslOptions(endpoint))
+                    .topologyRefreshOptions(io.lettuce.core.cluster.ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers().enablePeriodicRefresh(Duration.ofSeconds(30)).build()).build());
+            ensureOnMasters(client, endpoint, setConfig);
+            byte[] prefix = "__keyspace@0__:".getBytes(StandardCharsets.US_ASCII);
+            io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection<byte[], byte[]> connection =
+                    client.connectPubSub(ByteArrayCodec.INSTANCE);
+            events.connection = connection;
+            // the masters' own subscriptions are on node connections: their messages come through here
+            connection.setNodeMessagePropagation(true);
+            int masters = (int) client.getPartitions().stream()
+                    .filter(n -> n.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.UPSTREAM)).count();
+            java.util.concurrent.atomic.AtomicInteger initial = new java.util.concurrent.atomic.AtomicInteger(masters);
+            connection.addListener(new io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter<>() {
+                @Override
+                public void psubscribed(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, byte[] pattern, long count) {
+                    if (initial.getAndDecrement() > 0) {
+                        return; // one of the first subscriptions: told below, once psubscribe has returned
+                    }
+                    events.checks.execute(() -> {
+                        try {
+                            ensureAfterReconnect(() -> ensureOnMasters(client, endpoint, setConfig), endpoint);
+                            LOG.info("following the changes of {} again, after a node's reconnect", endpoint.redacted());
+                            listener.subscribed();
+                        } catch (RuntimeException e) {
+                            listener.failed(e);
+                        }
+                    });
+                }
+
+                @Override
+                public void message(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, byte[] pattern, byte[] channel,
+                                    byte[] message) {
+                    if (channel.length > prefix.length && Arrays.equals(channel, 0, prefix.length, prefix, 0, prefix.length)) {
+                        listener.changed(RedisKey.of(Arrays.copyOfRange(channel, prefix.length, channel.length)),
+                                new String(message, StandardCharsets.US_ASCII));
+                    }
+                }
+            });
+            byte[] pattern = Arrays.copyOf(prefix, prefix.length + 1);
+            pattern[prefix.length] = '*';
+            connection.sync().upstream().commands().psubscribe(pattern);
+            LOG.info("following the changes of {} ({} masters)", endpoint.redacted(), masters);
+            listener.subscribed();
+            return events;
+        } catch (RuntimeException e) {
+            events.close();
+            if (e instanceof ConfigException) {
+                throw e;
+            }
+            throw new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted() + ": "
+                    + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
+        }
+    }
+
+    /** {@link #ensureNotifications} on every master of the cluster. */
+    private static void ensureOnMasters(io.lettuce.core.cluster.RedisClusterClient client, RedisEndpoint endpoint,
+                                        boolean setConfig) {
+        client.refreshPartitions();
+        try (io.lettuce.core.cluster.api.StatefulRedisClusterConnection<String, String> c = client.connect(StringCodec.UTF8)) {
+            for (var node : client.getPartitions()) {
+                if (node.is(io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag.UPSTREAM)) {
+                    ensureNotifications(c.getConnection(node.getNodeId()), endpoint, setConfig);
+                }
+            }
+        }
+    }
+
+    /**
      * The setting checked again after a reconnect, on a connection of its own, which may meet the
      * server still going down or coming up: tried for up to 10 s before following gives up.
      */
-    private static void ensureAfterReconnect(RedisClient client, RedisEndpoint endpoint, boolean setConfig) {
+    private static void ensureAfterReconnect(Runnable ensure, RedisEndpoint endpoint) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             try {
-                ensureNotifications(client, endpoint, setConfig);
+                ensure.run();
                 return;
             } catch (RedisException e) {
                 if (System.nanoTime() > deadline) {
@@ -159,6 +239,13 @@ public final class KeyspaceEvents implements AutoCloseable {
 
     private static void ensureNotifications(RedisClient client, RedisEndpoint endpoint, boolean setConfig) {
         try (StatefulRedisConnection<String, String> c = client.connect(StringCodec.UTF8)) {
+            ensureNotifications(c, endpoint, setConfig);
+        }
+    }
+
+    /** Checks (and with {@code setConfig}, sets) the setting of the server {@code c} talks to. */
+    private static void ensureNotifications(StatefulRedisConnection<String, String> c, RedisEndpoint endpoint, boolean setConfig) {
+        {
             Map<String, String> got;
             try {
                 got = c.sync().configGet(SETTING);
@@ -192,7 +279,7 @@ public final class KeyspaceEvents implements AutoCloseable {
                 connection.close();
             }
         } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            client.shutdown(0, 2, TimeUnit.SECONDS);
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
