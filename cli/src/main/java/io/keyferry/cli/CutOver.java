@@ -99,12 +99,7 @@ final class CutOver implements AutoCloseable {
             closeAbandoned();
         }
         while (!stop.getAsBoolean()) {
-            for (int wanted = follower.passesWanted(); heard < wanted; heard++) {
-                reasons.add("the source's notifications were subscribed again (a reconnect): changes made meanwhile may "
-                        + "not have been heard");
-            }
-            if (!reasons.isEmpty()) {
-                walk(stop);
+            if (walkIfWanted(stop)) {
                 continue;
             }
             Cutover.Request request = completion.cutover();
@@ -114,6 +109,19 @@ final class CutOver implements AutoCloseable {
             }
             Thread.sleep(TICK_MS);
         }
+    }
+
+    /** Walks the scope if a re-subscription (or a restart) asks for it; whether it did. */
+    private boolean walkIfWanted(BooleanSupplier stop) {
+        for (int wanted = follower.passesWanted(); heard < wanted; heard++) {
+            reasons.add("the source's notifications were subscribed again (a reconnect): changes made meanwhile may "
+                    + "not have been heard");
+        }
+        if (reasons.isEmpty()) {
+            return false;
+        }
+        walk(stop);
+        return true;
     }
 
     /** Whether a scan pass is wanted or under way. */
@@ -253,12 +261,7 @@ final class CutOver implements AutoCloseable {
             if (stop.getAsBoolean() || System.currentTimeMillis() >= request.deadlineMs()) {
                 return false;
             }
-            for (int wanted = follower.passesWanted(); heard < wanted; heard++) {
-                reasons.add("the source's notifications were subscribed again (a reconnect): changes made meanwhile may "
-                        + "not have been heard");
-            }
-            if (!reasons.isEmpty()) {
-                walk(stop);
+            if (walkIfWanted(stop)) {
                 continue;
             }
             long quietSince = Math.max(follower.lastChangeMs(), request.atMs());

@@ -205,8 +205,8 @@ class LiveSyncIT {
         Path log = tmp.resolve("run.log");
         Process follow = follow(run, log);
         try (App app = new App(false)) {
-            // the writes start while the snapshot is under way, and go on well after it
-            Thread.sleep(10_000);
+            // the writes start while the snapshot is under way, and go on well after it: 15 s in all
+            Thread.sleep(15_000);
             assertTrue(app.writes() > 1_000, "the application wrote " + app.writes() + " times");
         }
         assertTrue(follow.isAlive(), "run --follow keeps running until the cut-over:\n" + Files.readString(log));

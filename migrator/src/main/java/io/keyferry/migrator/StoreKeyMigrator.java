@@ -348,12 +348,7 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (mayRetry && Transient.is(e)) {
                 throw e;
             }
-            String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
-            LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
-            Side srcSide = src == null || !src.exists() ? Side.ABSENT
-                    : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
-            return result(ref, Map.of(), mine.target(), srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null,
-                    message, keyOffset);
+            return failed(ref, keyOffset, e, src, mine.target(), Map.of());
         }
     }
 
@@ -575,15 +570,22 @@ public final class StoreKeyMigrator implements KeyMigrator {
             if (mayRetry && Transient.is(e)) {
                 throw e;
             }
-            String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
-            LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + key + ")" : "", message);
-            Side srcSide = src == null || !src.exists() ? Side.ABSENT
-                    : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
             RedisKey targetKey = step instanceof Predict p ? p.targetKey() : step instanceof Copy c ? c.targetKey() : null;
             Map<String, String> names = step instanceof Predict p ? p.names() : step instanceof Copy c ? c.names()
                     : Naming.text(match.get().captures());
-            return result(ref, names, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message, keyOffset);
+            return failed(ref, keyOffset, e, src, targetKey, names);
         }
+    }
+
+    /** A key's {@code error} result: the failure's cause (no value, no password) as its message. */
+    private KeyResult failed(KeyRef ref, String keyOffset, RuntimeException e, Snapshot src, RedisKey targetKey,
+                             Map<String, String> names) {
+        String message = RedisEndpoint.redact(e.getClass().getSimpleName() + ": " + e.getMessage());
+        LOG.warn("a key failed{}: {}", LOG.isDebugEnabled() ? " (" + ref.key() + ")" : "", message);
+        Side srcSide = src == null || !src.exists() ? Side.ABSENT
+                : src.big() ? new Side(src.type(), -1, null, src.ttlMs()) : src.side();
+        return result(ref, names, targetKey, srcSide, Side.ABSENT, src == null ? 0 : src.readAtMs(), Status.ERROR, null, message,
+                keyOffset);
     }
 
     /** The creates of a page, gathered to go in as few calls as the target allows. */

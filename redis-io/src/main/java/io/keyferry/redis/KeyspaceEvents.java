@@ -96,25 +96,12 @@ public final class KeyspaceEvents implements AutoCloseable {
                     if (first.getAndSet(false)) {
                         return; // the first subscription: told below, once psubscribe has returned
                     }
-                    // Subscribed again after a reconnect: a restarted server may have lost the
-                    // setting. Checked off Lettuce's I/O thread, which must not wait on a reply.
-                    events.checks.execute(() -> {
-                        try {
-                            ensureAfterReconnect(() -> ensureNotifications(client, endpoint, setConfig), endpoint);
-                            LOG.info("following the changes of {} again, after a reconnect", endpoint.redacted());
-                            listener.subscribed();
-                        } catch (RuntimeException e) {
-                            listener.failed(e);
-                        }
-                    });
+                    events.subscribedAgain(() -> ensureNotifications(client, endpoint, setConfig), endpoint, listener);
                 }
 
                 @Override
                 public void message(byte[] pattern, byte[] channel, byte[] message) {
-                    if (channel.length > prefix.length && Arrays.equals(channel, 0, prefix.length, prefix, 0, prefix.length)) {
-                        listener.changed(RedisKey.of(Arrays.copyOfRange(channel, prefix.length, channel.length)),
-                                new String(message, StandardCharsets.US_ASCII));
-                    }
+                    heard(prefix, channel, message, listener);
                 }
             });
             byte[] pattern = Arrays.copyOf(prefix, prefix.length + 1);
@@ -125,11 +112,7 @@ public final class KeyspaceEvents implements AutoCloseable {
             return events;
         } catch (RuntimeException e) {
             events.close();
-            if (e instanceof ConfigException) {
-                throw e;
-            }
-            throw new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted() + ": "
-                    + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
+            throw notFollowing(endpoint, e);
         }
     }
 
@@ -163,24 +146,13 @@ public final class KeyspaceEvents implements AutoCloseable {
                     if (initial.getAndDecrement() > 0) {
                         return; // one of the first subscriptions: told below, once psubscribe has returned
                     }
-                    events.checks.execute(() -> {
-                        try {
-                            ensureAfterReconnect(() -> ensureOnMasters(client, endpoint, setConfig), endpoint);
-                            LOG.info("following the changes of {} again, after a node's reconnect", endpoint.redacted());
-                            listener.subscribed();
-                        } catch (RuntimeException e) {
-                            listener.failed(e);
-                        }
-                    });
+                    events.subscribedAgain(() -> ensureOnMasters(client, endpoint, setConfig), endpoint, listener);
                 }
 
                 @Override
                 public void message(io.lettuce.core.cluster.models.partitions.RedisClusterNode node, byte[] pattern, byte[] channel,
                                     byte[] message) {
-                    if (channel.length > prefix.length && Arrays.equals(channel, 0, prefix.length, prefix, 0, prefix.length)) {
-                        listener.changed(RedisKey.of(Arrays.copyOfRange(channel, prefix.length, channel.length)),
-                                new String(message, StandardCharsets.US_ASCII));
-                    }
+                    heard(prefix, channel, message, listener);
                 }
             });
             byte[] pattern = Arrays.copyOf(prefix, prefix.length + 1);
@@ -191,12 +163,40 @@ public final class KeyspaceEvents implements AutoCloseable {
             return events;
         } catch (RuntimeException e) {
             events.close();
-            if (e instanceof ConfigException) {
-                throw e;
-            }
-            throw new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted() + ": "
-                    + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
+            throw notFollowing(endpoint, e);
         }
+    }
+
+    /** A key-space message: the key from the channel, byte for byte, and the event. */
+    private static void heard(byte[] prefix, byte[] channel, byte[] message, Listener listener) {
+        if (channel.length > prefix.length && Arrays.equals(channel, 0, prefix.length, prefix, 0, prefix.length)) {
+            listener.changed(RedisKey.of(Arrays.copyOfRange(channel, prefix.length, channel.length)),
+                    new String(message, StandardCharsets.US_ASCII));
+        }
+    }
+
+    /**
+     * Subscribed again after a reconnect: a restarted server may have lost the setting, checked
+     * (with {@code ensure}) off Lettuce's I/O thread, which must not wait on a reply.
+     */
+    private void subscribedAgain(Runnable ensure, RedisEndpoint endpoint, Listener listener) {
+        checks.execute(() -> {
+            try {
+                ensureAfterReconnect(ensure, endpoint);
+                LOG.info("following the changes of {} again, after a reconnect", endpoint.redacted());
+                listener.subscribed();
+            } catch (RuntimeException e) {
+                listener.failed(e);
+            }
+        });
+    }
+
+    private static RuntimeException notFollowing(RedisEndpoint endpoint, RuntimeException e) {
+        if (e instanceof ConfigException) {
+            return e;
+        }
+        return new RedisUnavailableException(endpoint.option() + ": cannot follow " + endpoint.redacted() + ": "
+                + RedisEndpoint.redact(String.valueOf(e.getMessage())), e);
     }
 
     /** {@link #ensureNotifications} on every master of the cluster. */
