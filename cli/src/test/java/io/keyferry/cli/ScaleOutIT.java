@@ -141,6 +141,44 @@ class ScaleOutIT {
     }
 
     @Test
+    void twoVerifiersShareARunAndOneKilledMidRunLeavesEveryKeyExactlyOneVerdict() throws Exception {
+        String run = newRun();
+        load("job:", 600);
+        assertEquals(0, Cli.run("scan --run " + run + " --match job:* --source " + source.uri() + kafkaArgs()).exitCode());
+        migrator("m", run, "--rps 60");
+        String verify = "verify --run " + run + " --until-complete --source " + source.uri() + " --target " + target.uri()
+                + kafkaArgs();
+        Process v1 = start("v1", verify + " --state-dir " + tmp.resolve("v1") + " --report " + tmp.resolve("v1.csv"));
+        Process v2 = start("v2", verify + " --state-dir " + tmp.resolve("v2"));
+        assertTrue(Await.until(Duration.ofSeconds(90), () -> verified(run) >= 150), log("v1") + log("v2"));
+        assertTrue(v1.isAlive() && v2.isAlive(), "both verifiers share the run (neither is fenced):\n" + log("v1") + log("v2"));
+        v2.destroyForcibly(); // kill -9 mid-run: its partitions go to v1
+        v2.waitFor(30, TimeUnit.SECONDS);
+        assertTrue(verified(run) < 600, "v2 was killed mid-run");
+
+        assertTrue(v1.waitFor(180, TimeUnit.SECONDS), log("v1"));
+        assertEquals(0, v1.exitValue(), log("v1"));
+        assertEquals(601, Files.readAllLines(tmp.resolve("v1.csv")).size(), "one report line a key");
+        // exactly one verdict a key on the trail: none lost with v2, none given twice
+        Cli.Outcome audit = Cli.run("audit --run " + run + kafkaArgs());
+        Map<String, Integer> perKey = new HashMap<>();
+        audit.out().lines().filter(l -> l.contains(" match ") || l.contains(" mismatch ")).forEach(l -> {
+            var m = java.util.regex.Pattern.compile(" (job:\\d+) ").matcher(l);
+            assertTrue(m.find(), l);
+            perKey.merge(m.group(1), 1, Integer::sum);
+        });
+        assertEquals(600, perKey.size(), audit.out());
+        assertEquals(java.util.Set.of(1), new java.util.HashSet<>(perKey.values()), "verdicts a key: " + perKey);
+    }
+
+    /** Verdicts of the run so far, as status counts them. */
+    private long verified(String run) {
+        Cli.Outcome st = Cli.run("status --run " + run + kafkaArgs());
+        var m = java.util.regex.Pattern.compile(" verified=(\\d+) ").matcher(st.out());
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
     void aScannerKilledAfterAFewPagesResumesFromItsCheckpointAndMissesNothing() throws Exception {
         String run = newRun();
         load("job:", 500);

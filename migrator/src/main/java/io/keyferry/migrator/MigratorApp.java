@@ -30,7 +30,7 @@ public final class MigratorApp implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
-    private java.nio.channels.FileChannel slotLock;
+    private final io.keyferry.kafka.ReplicaSlot slot;
     private final Pacer pacer;
     private final KafkaClients clients;
     private final String run;
@@ -61,8 +61,8 @@ public final class MigratorApp implements AutoCloseable {
         p.putAll(clients.common());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, clients.migratorApplicationId(config.run()));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        Path slot = replicaDir(stateDir.resolve("streams"), config.run());
-        p.put(StreamsConfig.STATE_DIR_CONFIG, slot.toString());
+        this.slot = io.keyferry.kafka.ReplicaSlot.take(stateDir.resolve("streams"), config.run());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, slot.dir().toString());
         // Two stream threads: a page waits on Redis up to three times (reads, writes, read-backs),
         // and a second thread works on other partitions meanwhile. More threads keep the cores
         // busier but rebalance more, and Streams commits nothing while a rebalance is in progress,
@@ -105,14 +105,8 @@ public final class MigratorApp implements AutoCloseable {
         }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator, metrics, follow);
-        String replicaId;
-        try {
-            replicaId = StableTransactionalIds.replicaId(slot.resolveSibling(slot.getFileName() + ".id"));
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("--state-dir: cannot keep the replica id under " + slot.getParent() + ": " + e.getMessage(), e);
-        }
         streams = new KafkaStreams(topology, p,
-                new StableTransactionalIds(clients.migratorApplicationId(config.run()), replicaId));
+                new StableTransactionalIds(clients.migratorApplicationId(config.run()), slot.id()));
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("migrator stopped: {}", e.toString());
             failure.compareAndSet(null, e);
@@ -132,36 +126,6 @@ public final class MigratorApp implements AutoCloseable {
         } else {
             pacer = null;
         }
-    }
-
-    /**
-     * A state directory of this replica's own: the first slot of the run no other live process
-     * holds. Several replicas on one machine with the same --state-dir get different slots, and a
-     * replica restarted after a crash gets its old slot back — with it the slot's replica id, hence
-     * the same transactional ids ({@link StableTransactionalIds}), so the new replica fences its
-     * dead predecessor and aborts its open transaction at once instead of after the transaction
-     * timeout.
-     */
-    private Path replicaDir(Path streams, String run) {
-        for (int slot = 0; slot < 1000; slot++) {
-            Path dir = streams.resolve(run + "-" + slot);
-            try {
-                java.nio.file.Files.createDirectories(streams);
-                java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(streams.resolve(run + "-" + slot + ".lock"),
-                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                java.nio.channels.FileLock lock = ch.tryLock();
-                if (lock != null) {
-                    slotLock = ch; // held for the life of the process; the OS releases it on a crash
-                    return dir;
-                }
-                ch.close();
-            } catch (java.nio.channels.OverlappingFileLockException e) {
-                // this JVM holds that slot already (a second replica in one process)
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("--state-dir: cannot use " + streams + ": " + e.getMessage(), e);
-            }
-        }
-        throw new IllegalStateException("--state-dir: no free replica slot under " + streams);
     }
 
     public void start() {
@@ -204,12 +168,6 @@ public final class MigratorApp implements AutoCloseable {
         }
         streams.close(Duration.ofSeconds(30));
         stopped.countDown();
-        try {
-            if (slotLock != null) {
-                slotLock.close();
-            }
-        } catch (java.io.IOException e) {
-            LOG.debug("releasing the replica slot: {}", e.toString());
-        }
+        slot.close();
     }
 }

@@ -10,14 +10,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.KafkaClientSupplier;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Gives a replica's Streams producers transactional ids that survive a crash.
@@ -28,7 +22,7 @@ import java.util.UUID;
  * the dead transaction held back the results topic for read-committed readers until it timed out
  * ({@link MigratorApp#TRANSACTION_TIMEOUT_MS}). Here the process id part is replaced by an id kept
  * next to the replica's slot: a replica restarted in its slot takes the same ids, and its first
- * {@code initTransactions} aborts what the dead one left open.
+ * {@code initTransactions} aborts what the dead one left open ({@link io.keyferry.kafka.ReplicaSlot}).
  */
 final class StableTransactionalIds implements KafkaClientSupplier {
     private final String applicationId;
@@ -37,26 +31,6 @@ final class StableTransactionalIds implements KafkaClientSupplier {
     StableTransactionalIds(String applicationId, String replicaId) {
         this.applicationId = applicationId;
         this.replicaId = replicaId;
-    }
-
-    /**
-     * The replica id kept in {@code file}, made (and written whole, so that a crash mid-write
-     * leaves either no file or a complete one) the first time a slot is used.
-     */
-    static String replicaId(Path file) throws IOException {
-        if (Files.exists(file)) {
-            String kept = Files.readString(file, StandardCharsets.UTF_8).trim();
-            try {
-                return UUID.fromString(kept).toString();
-            } catch (IllegalArgumentException unreadable) {
-                // written by something else: replace it; the cost is one transaction timeout
-            }
-        }
-        String fresh = UUID.randomUUID().toString();
-        Path part = file.resolveSibling(file.getFileName() + ".part");
-        Files.writeString(part, fresh, StandardCharsets.UTF_8);
-        Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return fresh;
     }
 
     /**

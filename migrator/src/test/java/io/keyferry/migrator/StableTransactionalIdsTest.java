@@ -32,16 +32,16 @@ class StableTransactionalIdsTest {
 
     @Test
     void aSlotKeepsItsReplicaIdAndAnotherSlotHasItsOwn() throws Exception {
-        String first = StableTransactionalIds.replicaId(tmp.resolve("run-0.id"));
-        assertEquals(first, StableTransactionalIds.replicaId(tmp.resolve("run-0.id")));
-        assertNotEquals(first, StableTransactionalIds.replicaId(tmp.resolve("run-1.id")));
+        String first = io.keyferry.kafka.ReplicaSlot.id(tmp.resolve("run-0.id"));
+        assertEquals(first, io.keyferry.kafka.ReplicaSlot.id(tmp.resolve("run-0.id")));
+        assertNotEquals(first, io.keyferry.kafka.ReplicaSlot.id(tmp.resolve("run-1.id")));
         assertFalse(Files.exists(tmp.resolve("run-0.id.part")));
     }
 
     @Test
     void anUnreadableReplicaIdFileIsReplacedWithAFreshId() throws Exception {
         Files.writeString(tmp.resolve("run-0.id"), "half a uu");
-        String id = StableTransactionalIds.replicaId(tmp.resolve("run-0.id"));
+        String id = io.keyferry.kafka.ReplicaSlot.id(tmp.resolve("run-0.id"));
         assertEquals(id, UUID.fromString(id).toString());
         assertEquals(id, Files.readString(tmp.resolve("run-0.id")));
     }

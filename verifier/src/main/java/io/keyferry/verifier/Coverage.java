@@ -38,7 +38,7 @@ public final class Coverage {
     public static Gap of(KafkaClients clients, String run, Map<String, ScanProgress> scanners, RunTally tally) {
         long references = 0;
         for (ScanProgress s : scanners.values()) {
-            if (!VerifierApp.REQUEUE.equals(s.scanner())) {
+            if (!VerifierApp.requeues(s.scanner())) {
                 references += s.published();
             }
         }
@@ -64,14 +64,14 @@ public final class Coverage {
     static Map<Integer, Long> keysFrom(Map<String, ScanProgress> scanners) {
         // the re-queued references are to keys already published
         return ScanProgress.referencesFrom(scanners.values().stream()
-                .filter(s -> !VerifierApp.REQUEUE.equals(s.scanner())).toList()).orElse(Map.of());
+                .filter(s -> !VerifierApp.requeues(s.scanner())).toList()).orElse(Map.of());
     }
 
     /** The hashes of the distinct keys the run's scanners published, sorted. */
     static long[] published(KafkaClients clients, String run, Map<String, ScanProgress> scanners) {
         Map<Integer, Long> to = new HashMap<>();
         for (ScanProgress s : scanners.values()) {
-            if (!VerifierApp.REQUEUE.equals(s.scanner())) {
+            if (!VerifierApp.requeues(s.scanner())) {
                 s.lastOffsets().forEach((p, o) -> to.merge(p, o + 1, Math::max));
             }
         }

@@ -60,6 +60,18 @@ public final class VerifierApp implements AutoCloseable {
     private final Map<TopicPartition, Long> committed = new HashMap<>();
     /** The pseudo-scanner id under which re-queued references are recorded on the progress topic. */
     static final String REQUEUE = "requeue";
+    /** Whether {@code scanner} is a verifier's re-queue (of keys already published), not a scanner. */
+    static boolean requeues(String scanner) {
+        return scanner.equals(REQUEUE) || scanner.startsWith(REQUEUE + "-");
+    }
+
+    /** This replica's slot under --state-dir, which names its transactional id. */
+    private final io.keyferry.kafka.ReplicaSlot slot;
+    /**
+     * The "scanner" of the keys this verifier re-queues (one per replica slot): each replica's own
+     * progress record, so that two verifiers do not overwrite each other's.
+     */
+    private final String requeueScanner;
     private final Map<Integer, Long> requeueOffsets = new HashMap<>();
     private final java.util.Set<io.keyferry.core.model.RedisKey> passedAgain = new java.util.HashSet<>();
     private long requeued;
@@ -93,11 +105,17 @@ public final class VerifierApp implements AutoCloseable {
         // 2,000 it keeps up. What a poll reads from Redis at once is bounded by SLICE_BYTES.
         this.consumer = clients.consumer(clients.verifierGroupId(config.run()), "keyferry-verify-" + config.run(),
                 Map.of(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG, POLL_RECORDS));
-        // A stable transactional id: a restarted verifier fences the one it replaces and aborts
-        // that one's open transaction, which would otherwise hold back the audit topic's last
-        // stable offset (and hide verdicts from read_committed readers) until it timed out.
+        // A transactional id per replica slot: verifiers side by side share the results topic's
+        // partitions through their group, each committing its verdicts and offsets in its own
+        // transactions, a zombie fenced by the group's generation (sendOffsetsToTransaction with
+        // the consumer's group metadata); a verifier restarted in its slot fences the one it
+        // replaces and aborts that one's open transaction, which would otherwise hold back the
+        // audit topic's last stable offset (and hide verdicts from read_committed readers) until
+        // it timed out.
+        this.slot = io.keyferry.kafka.ReplicaSlot.take(clients.settings().stateDir().resolve("verifier"), config.run());
+        this.requeueScanner = REQUEUE + "-" + slot.id();
         this.producer = clients.transactionalProducer("keyferry-verify-" + config.run(),
-                clients.verifierGroupId(config.run()));
+                clients.verifierGroupId(config.run()) + "-" + slot.id());
         this.completion = new Completion(clients, config.run());
     }
 
@@ -114,7 +132,7 @@ public final class VerifierApp implements AutoCloseable {
         }
         policy = start.onConflict();
         consumer.subscribe(List.of(clients.topic(Topics.RESULTS)), new StartOfRun(start.resultsFrom()));
-        ScanProgress earlier = completion.scanners().get(REQUEUE);
+        ScanProgress earlier = completion.scanners().get(requeueScanner);
         if (earlier != null) {
             requeueOffsets.putAll(earlier.lastOffsets());
             requeued = earlier.published();
@@ -170,7 +188,8 @@ public final class VerifierApp implements AutoCloseable {
                         }
                         verified++;
                         if (a.verdict() == Verdict.SOURCE_CHANGED && passAgain(a.result())) {
-                            KeyRef ref = new KeyRef(config.run(), a.result().key(), a.result().workspace(), REQUEUE, requeued + again.size());
+                            KeyRef ref = new KeyRef(config.run(), a.result().key(), a.result().workspace(), requeueScanner,
+                                    requeued + again.size());
                             again.add(producer.send(new ProducerRecord<>(clients.topic(Topics.KEYS), ref.key().bytes(), Json.encode(ref))));
                         }
                     }
@@ -227,10 +246,10 @@ public final class VerifierApp implements AutoCloseable {
             requeueOffsets.merge(md.partition(), md.offset(), Math::max);
         }
         requeued += sends.size();
-        ScanProgress p = new ScanProgress(config.run(), REQUEUE, null, Map.of(), requeued, true, requeueOffsets,
+        ScanProgress p = new ScanProgress(config.run(), requeueScanner, null, Map.of(), requeued, true, requeueOffsets,
                 System.currentTimeMillis());
         producer.send(new ProducerRecord<>(clients.topic(Topics.PROGRESS),
-                ScanProgress.recordKey(config.run(), REQUEUE).getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p)));
+                ScanProgress.recordKey(config.run(), requeueScanner).getBytes(java.nio.charset.StandardCharsets.UTF_8), Json.encode(p)));
         LOG.info("run {}: {} keys whose source changed after the copy queued for one more pass", config.run(), sends.size());
     }
 
@@ -485,6 +504,7 @@ public final class VerifierApp implements AutoCloseable {
             } finally {
                 workers.close();
                 completion.close();
+                slot.close();
             }
         }
     }
