@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LiveSyncIT {
     private static final int KEYS = 2_000;
+    /** The application's writes a second. */
+    private static final int WRITES_PER_S = 300;
     private static TestKafka kafka;
 
     // its data survives a restart (the AOF): the source restart test restarts it
@@ -86,6 +89,8 @@ class LiveSyncIT {
         private final AtomicInteger writes = new AtomicInteger();
         private final RedisClient client = RedisClient.create();
         private final Thread thread = new Thread(this::write, "application");
+        /** A few hundred writes a second, as the application: paced, not slept. */
+        private final io.keyferry.core.rate.RateLimiter pace = new io.keyferry.core.rate.RateLimiter(WRITES_PER_S);
 
         App(boolean snapshotKeysOnly) {
             this.snapshotKeysOnly = snapshotKeysOnly;
@@ -113,7 +118,7 @@ class LiveSyncIT {
                                 default -> s.append(key, "+" + n);
                             }
                             writes.incrementAndGet();
-                            Thread.sleep(3);
+                            pace.acquire();
                             continue;
                         }
                         switch (n % 8) {
@@ -131,20 +136,29 @@ class LiveSyncIT {
                             default -> s.set("job:new" + n, "fresh");
                         }
                         writes.incrementAndGet();
-                        Thread.sleep(3);
+                        pace.acquire();
                     }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                 } catch (RuntimeException e) {
-                    // the source restarting: connect again
-                    sleep(200);
+                    // the source restarting: connect again once it answers
+                    try {
+                        io.keyferry.testsupport.Await.until(Duration.ofSeconds(30), () -> stop.get() || answers(client, source));
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
                 }
             }
         }
 
         int writes() {
             return writes.get();
+        }
+
+        /** Until the application has written {@code more} times from now (at its pace, {@code more / WRITES_PER_S} s). */
+        void awaitWrites(int more) throws InterruptedException {
+            int until = writes.get() + more;
+            assertTrue(io.keyferry.testsupport.Await.until(Duration.ofSeconds(120), () -> writes.get() >= until),
+                    "the application wrote " + writes.get() + " times, not " + until);
         }
 
         @Override
@@ -155,12 +169,33 @@ class LiveSyncIT {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** Whether {@code redis} accepts a connection from {@code client} and answers PING. */
+    private static boolean answers(RedisClient client, TestRedis redis) {
+        try (StatefulRedisConnection<String, String> conn = client.connect(redis.redisUri())) {
+            return "PONG".equals(conn.sync().ping());
+        } catch (RuntimeException e) {
+            return false;
         }
+    }
+
+    /** Until the run's snapshot has its verdicts: its copies and what the run owns are committed. */
+    private static void awaitVerified(String run, int keys, Path log) throws Exception {
+        assertTrue(io.keyferry.testsupport.Await.until(Duration.ofSeconds(90), () -> {
+            var m = java.util.regex.Pattern.compile(" verified=(\\d+) ")
+                    .matcher(Cli.run("status --run " + run + " --bootstrap-servers " + kafka.bootstrapServers()).out());
+            return m.find() && Long.parseLong(m.group(1)) >= keys;
+        }), Files.readString(log));
+    }
+
+    /** Until {@code log} holds {@code line}. */
+    private static void awaitLog(Path log, String line) throws InterruptedException {
+        assertTrue(io.keyferry.testsupport.Await.until(Duration.ofSeconds(90), () -> {
+            try {
+                return Files.readString(log).contains(line);
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }), log + " has no '" + line + "'");
     }
 
     private Process follow(String run, Path log) throws java.io.IOException {
@@ -206,8 +241,7 @@ class LiveSyncIT {
         Process follow = follow(run, log);
         try (App app = new App(false)) {
             // the writes start while the snapshot is under way, and go on well after it: 15 s in all
-            Thread.sleep(15_000);
-            assertTrue(app.writes() > 1_000, "the application wrote " + app.writes() + " times");
+            app.awaitWrites(15 * WRITES_PER_S);
         }
         assertTrue(follow.isAlive(), "run --follow keeps running until the cut-over:\n" + Files.readString(log));
         cutOverToTheImage(run, follow, log, before, 1);
@@ -226,15 +260,14 @@ class LiveSyncIT {
         // Killed once its snapshot is copied, with writes only to the keys it copied: a key whose
         // first copy a kill catches before its transaction commits, and whose source then changes
         // before it is back, is found held by someone else (docs/reliability.md)
-        assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(90),
-                () -> target.strings().dbsize() >= KEYS), Files.readString(tmp.resolve("run-1.log")));
-        Thread.sleep(2_000);
+        awaitVerified(run, KEYS, tmp.resolve("run-1.log"));
         try (App app = new App(true)) {
-            Thread.sleep(6_000);
+            app.awaitWrites(6 * WRITES_PER_S);
             follow.destroyForcibly().waitFor(); // kill -9, mid-follow
-            Thread.sleep(3_000); // changes while nobody listens
+            app.awaitWrites(3 * WRITES_PER_S); // changes while nobody listens
             follow = follow(run, log);
-            Thread.sleep(6_000);
+            awaitLog(log, "following the source's changes until");
+            app.awaitWrites(6 * WRITES_PER_S);
         }
         cutOverToTheImage(run, follow, log, before, 0);
         Cli.Outcome audit = Cli.run("audit --run " + run + " --bootstrap-servers " + kafka.bootstrapServers() + " --state-dir "
@@ -251,9 +284,10 @@ class LiveSyncIT {
         Path log = tmp.resolve("run.log");
         Process follow = follow(run, log);
         try (App app = new App(false)) {
-            Thread.sleep(6_000);
+            app.awaitWrites(6 * WRITES_PER_S);
             source.process().restart(); // its notify-keyspace-events is back to the default: nothing is notified
-            Thread.sleep(6_000);
+            awaitLog(log, "again, after a reconnect");
+            app.awaitWrites(6 * WRITES_PER_S);
         }
         assertTrue(follow.isAlive(), "run --follow goes on after the source's restart:\n" + Files.readString(log));
         cutOverToTheImage(run, follow, log, before, 0);
@@ -282,14 +316,12 @@ class LiveSyncIT {
         try {
             // The snapshot copied first: a key whose first copy a kill catches before its transaction
             // commits, and whose source then changes, is found held by someone else (docs/reliability.md)
-            assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(90),
-                    () -> target.strings().dbsize() >= KEYS), Files.readString(tmp.resolve("migrate-2.log")));
-            Thread.sleep(2_000);
+            awaitVerified(run, KEYS, tmp.resolve("migrate-2.log"));
             try (App app = new App(true)) {
-                Thread.sleep(6_000);
+                app.awaitWrites(6 * WRITES_PER_S);
                 assertTrue(second.isAlive(), Files.readString(tmp.resolve("migrate-2.log")));
                 second.destroyForcibly().waitFor(); // kill -9: its partitions, and what it owned, go to the survivor
-                Thread.sleep(8_000);
+                app.awaitWrites(8 * WRITES_PER_S);
             }
             Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 2 --timeout 150" + kafkaArgs + " --state-dir "
                     + tmp.resolve("cutover"));
@@ -364,6 +396,7 @@ class LiveSyncIT {
                 assertTrue(io.keyferry.testsupport.Await.until(java.time.Duration.ofSeconds(90),
                         () -> target.strings().dbsize() >= 300), Files.readString(log));
                 Random random = new Random(11);
+                var pace = new io.keyferry.core.rate.RateLimiter(WRITES_PER_S);
                 for (int n = 0; n < 600; n++) { // changes on keys of every master's slots
                     int i = random.nextInt(300);
                     switch (n % 4) {
@@ -372,7 +405,7 @@ class LiveSyncIT {
                         case 2 -> c.append("job:" + i, "+" + n);
                         default -> c.set("job:new" + n, "fresh");
                     }
-                    Thread.sleep(5);
+                    pace.acquire();
                 }
                 Cli.Outcome cut = Cli.run("cutover --run " + run + " --quiet-for 2 --timeout 120 --bootstrap-servers "
                         + kafka.bootstrapServers());
