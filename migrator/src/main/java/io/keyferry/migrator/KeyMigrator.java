@@ -42,14 +42,26 @@ public interface KeyMigrator {
                 fresh.add(ref);
             }
         }
-        if (!fresh.isEmpty()) {
-            java.util.List<KeyResult> results = checkFresh(migrateAll(fresh, keyOffset));
-            for (int i = 0; i < fresh.size(); i++) {
-                Owned.record(owned, fresh.get(i), results.get(i), false);
-                out.put(fresh.get(i), results.get(i));
-            }
+        java.util.List<KeyResult> results = copyFresh(fresh, keyOffset, owned);
+        for (int i = 0; i < fresh.size(); i++) {
+            out.put(fresh.get(i), results.get(i));
         }
         return refs.stream().map(out::get).toList();
+    }
+
+    /**
+     * The keys of a follow run's page that the run does not own, as a snapshot page
+     * ({@link #migrateAll}, then {@link #checkFresh}), each recorded as owned if the run wrote it.
+     */
+    default java.util.List<KeyResult> copyFresh(java.util.List<KeyRef> fresh, String keyOffset, Owned owned) {
+        if (fresh.isEmpty()) {
+            return java.util.List.of();
+        }
+        java.util.List<KeyResult> results = checkFresh(migrateAll(fresh, keyOffset));
+        for (int i = 0; i < fresh.size(); i++) {
+            Owned.record(owned, fresh.get(i), results.get(i), false);
+        }
+        return results;
     }
 
     /** What a follow run makes of the results of keys it does not own; as they are unless an implementation looks further. */

@@ -253,12 +253,9 @@ public final class StoreKeyMigrator implements KeyMigrator {
                 out[mine.get(j)] = follow(ref, keyOffset, owned);
             }
         }
-        if (!fresh.isEmpty()) {
-            List<KeyResult> results = checkFresh(migrateAll(fresh, keyOffset));
-            for (int i = 0; i < fresh.size(); i++) {
-                Owned.record(owned, fresh.get(i), results.get(i), false);
-                out[freshAt.get(i)] = results.get(i);
-            }
+        List<KeyResult> results = copyFresh(fresh, keyOffset, owned);
+        for (int i = 0; i < fresh.size(); i++) {
+            out[freshAt.get(i)] = results.get(i);
         }
         return List.of(out);
     }
