@@ -49,6 +49,11 @@ public final class ProgressTopic {
         return start(run).map(RunStart::auditFrom).orElse(Map.of());
     }
 
+    /** Where the run's backups begin on each partition, as recorded when it started; empty before. */
+    public Map<Integer, Long> backupFrom(String run) {
+        return start(run).map(RunStart::backupFrom).orElse(Map.of());
+    }
+
     /**
      * Records how {@code run} starts, or checks that it was started the same way before.
      *
@@ -75,8 +80,8 @@ public final class ProgressTopic {
         if (earlier != null) {
             return state;
         }
-        Map<String, Map<Integer, Long>> ends = ends(Topics.RESULTS, Topics.AUDIT);
-        RunStart recorded = start.from(ends.get(Topics.RESULTS), ends.get(Topics.AUDIT));
+        Map<String, Map<Integer, Long>> ends = ends(Topics.RESULTS, Topics.AUDIT, Topics.BACKUP);
+        RunStart recorded = start.from(ends.get(Topics.RESULTS), ends.get(Topics.AUDIT), ends.get(Topics.BACKUP));
         try (var producer = clients.producer("keyferry-run-" + start.run())) {
             byte[] key = RunStart.recordKey(start.run()).getBytes(StandardCharsets.UTF_8);
             Sends.await(producer.send(new ProducerRecord<>(topic, key, Json.encode(recorded))));

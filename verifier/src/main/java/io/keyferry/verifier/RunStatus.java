@@ -6,6 +6,8 @@ import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.ScanProgress;
 import io.keyferry.core.model.Verdict;
+import io.keyferry.core.model.AuditRecord;
+import io.keyferry.core.report.PerKey;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
 import io.keyferry.kafka.TopicReader;
@@ -15,7 +17,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -74,23 +78,27 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
         }
         long mismatches;
         long verified;
-        // a key's latest rollback record says what became of it
-        Map<RedisKey, io.keyferry.core.model.RollbackRecord> rollbacks = new java.util.HashMap<>();
-        try (RunTally tally = new AuditTopic(clients).tally(run, false,
-                rb -> rollbacks.merge(rb.targetKey(), rb, (a, b) -> b.atMs() >= a.atMs() ? b : a))) {
-            mismatches = tally.summary().count(Verdict.MISMATCH);
-            verified = tally.keys();
-        }
+        // A key's latest rollback record says what became of it; kept per key on disk past a bound.
         long deleted = 0;
         long restored = 0;
         long leftAlone = 0;
-        for (var rb : rollbacks.values()) {
-            if (rb.done() && rb.action().equals(Rollback.Action.DELETE.wire())) {
-                deleted++;
-            } else if (rb.done() && rb.action().equals(Rollback.Action.RESTORE.wire())) {
-                restored++;
-            } else if (rb.action().equals(Rollback.Action.LEFT_ALONE.wire()) || !rb.done()) {
-                leftAlone++;
+        try (PerKey rollbacks = new PerKey(PerKey.Keep.LAST)) {
+            try (RunTally tally = new AuditTopic(clients).tally(run, false, rb -> rollbacks.add(rb.targetKey().unsafeBytes(),
+                    rb.atMs(), new byte[] {(byte) Rollback.Action.valueOfWire(rb.action()).ordinal(), (byte) (rb.done() ? 1 : 0)}))) {
+                mismatches = tally.summary().count(Verdict.MISMATCH);
+                verified = tally.keys();
+            }
+            for (var it = rollbacks.entries(); it.hasNext(); ) {
+                byte[] rb = it.next().value();
+                Rollback.Action action = Rollback.Action.values()[rb[0]];
+                boolean done = rb[1] == 1;
+                if (done && action == Rollback.Action.DELETE) {
+                    deleted++;
+                } else if (done && action == Rollback.Action.RESTORE) {
+                    restored++;
+                } else if (action == Rollback.Action.LEFT_ALONE || !done) {
+                    leftAlone++;
+                }
             }
         }
         long migratorLag = 0;
@@ -118,107 +126,158 @@ public record RunStatus(String run, long scanned, boolean scanDone, long process
      * migrator or the verifier has not got to it yet.
      */
     public static List<String> perKey(KafkaClients clients, String run) {
-        java.util.TreeMap<RedisKey, String[]> keys = new java.util.TreeMap<>();
-        TopicReader.read(clients, Topics.KEYS, Coverage.keysFrom(new io.keyferry.kafka.ProgressTopic(clients).scanners(run)), rec -> {
-            if (run.equals(Json.runOf(rec.value()))) {
-                try {
-                    for (var ref : Json.decodeKeyRefs(rec.value())) {
-                        keys.putIfAbsent(ref.key(), new String[] {"pending", "-", "0"});
+        List<String> lines = new java.util.ArrayList<>();
+        try (PerKey published = new PerKey(PerKey.Keep.FIRST); PerKey results = new PerKey(PerKey.Keep.LAST);
+             RunTally tally = new AuditTopic(clients).tally(run)) {
+            TopicReader.read(clients, Topics.KEYS, Coverage.keysFrom(new io.keyferry.kafka.ProgressTopic(clients).scanners(run)), rec -> {
+                if (run.equals(Json.runOf(rec.value()))) {
+                    try {
+                        for (var ref : Json.decodeKeyRefs(rec.value())) {
+                            published.add(ref.key().unsafeBytes(), 0, NOTHING);
+                        }
+                    } catch (BadRecordException e) {
+                        // a dead letter, not a key of the run
                     }
-                } catch (BadRecordException e) {
-                    // a dead letter, not a key of the run
                 }
-            }
-        }, false, () -> false);
-        TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
-            if (run.equals(Json.runOf(rec.value()))) {
-                try {
-                    KeyResult r = Json.decodeResult(rec.value());
-                    String[] state = keys.computeIfAbsent(r.key(), k -> new String[] {"pending", "-", "0"});
-                    if (r.atMs() >= Long.parseLong(state[2])) {
-                        state[0] = r.status().wire() + (r.reason() == null ? "" : "(" + r.reason().wire() + ")");
-                        state[1] = "unverified";
-                        state[2] = Long.toString(r.atMs());
+            }, false, () -> false);
+            TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
+                if (run.equals(Json.runOf(rec.value()))) {
+                    try {
+                        KeyResult r = Json.decodeResult(rec.value());
+                        results.add(r.key().unsafeBytes(), r.atMs(), (r.status().wire()
+                                + (r.reason() == null ? "" : "(" + r.reason().wire() + ")")).getBytes(StandardCharsets.UTF_8));
+                    } catch (BadRecordException e) {
+                        // not ours
                     }
-                } catch (BadRecordException e) {
-                    // not ours
                 }
-            }
-        }, false, () -> false);
-        try (RunTally tally = new AuditTopic(clients).tally(run)) {
-            for (var a : tally.records()) {
-                String[] state = keys.get(a.result().key());
-                if (state != null && a.result().atMs() >= Long.parseLong(state[2])) {
-                    state[1] = a.verdict().wire() + (a.kind() == null ? "" : "(" + a.kind().wire() + ")");
-                }
+            }, false, () -> false);
+            Walk<AuditRecord> verdicts = new Walk<>(tally.records().iterator(), a -> a.result().key().unsafeBytes());
+            Walk<PerKey.Entry> scanned = new Walk<>(published.entries(), PerKey.Entry::key);
+            Walk<PerKey.Entry> processed = new Walk<>(results.entries(), PerKey.Entry::key);
+            while (scanned.head() != null || processed.head() != null) {
+                byte[] key = scanned.head() == null ? processed.key()
+                        : processed.head() == null || Arrays.compareUnsigned(scanned.key(), processed.key()) <= 0 ? scanned.key()
+                        : processed.key();
+                scanned.to(key);
+                PerKey.Entry result = processed.to(key);
+                AuditRecord verdict = verdicts.to(key);
+                String status = result == null ? "pending" : new String(result.value(), StandardCharsets.UTF_8);
+                String judged = result == null ? "-" : verdict != null && verdict.result().atMs() >= result.atMs()
+                        ? verdict.verdict().wire() + (verdict.kind() == null ? "" : "(" + verdict.kind().wire() + ")") : "unverified";
+                lines.add(RedisKey.of(key).display() + " " + status + " " + judged);
             }
         }
-        List<String> lines = new java.util.ArrayList<>();
-        keys.forEach((k, s) -> lines.add(k.display() + " " + s[0] + " " + s[1]));
         return lines;
+    }
+
+    private static final byte[] NOTHING = new byte[0];
+
+    /**
+     * A walk along entries in unsigned key order, one entry per key, for joining sorted sources
+     * key by key without holding any of them.
+     */
+    private static final class Walk<T> {
+        private final java.util.Iterator<T> it;
+        private final java.util.function.Function<T, byte[]> keyOf;
+        private T head;
+
+        Walk(java.util.Iterator<T> it, java.util.function.Function<T, byte[]> keyOf) {
+            this.it = it;
+            this.keyOf = keyOf;
+            this.head = it.hasNext() ? it.next() : null;
+        }
+
+        T head() {
+            return head;
+        }
+
+        byte[] key() {
+            return keyOf.apply(head);
+        }
+
+        /** The entry of {@code key}, or null when there is none; moves past it and every key before it. */
+        T to(byte[] key) {
+            while (head != null && Arrays.compareUnsigned(key(), key) < 0) {
+                head = it.hasNext() ? it.next() : null;
+            }
+            if (head == null || !Arrays.equals(key(), key)) {
+                return null;
+            }
+            T found = head;
+            head = it.hasNext() ? it.next() : null;
+            return found;
+        }
     }
 
     /**
      * One line per subject of the run (per user, per workspace: the values of {@code name}, a name
      * the run's --rename captures or its --derive names), from each key's latest result and verdict:
      * {@code by NAME=VALUE keys=N copied=N skipped=N conflicts=N errors=N mismatches=N}, in order of
-     * the value; keys without a value for the name (no rule matched) come as {@code NAME=-}.
+     * the value; keys without a value for the name (no rule matched) come as {@code NAME=-}. The
+     * run's keys are kept on disk past a bound; only the subjects are held.
      *
      * @throws ConfigException naming --by when the run's keys have names and {@code name} is not one of them
      */
     public static List<String> bySubject(KafkaClients clients, String run, String name) {
-        Map<RedisKey, KeyResult> latest = new java.util.HashMap<>();
-        Set<String> known = new java.util.TreeSet<>();
-        TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
-            if (run.equals(Json.runOf(rec.value()))) {
-                try {
-                    KeyResult r = Json.decodeResult(rec.value());
-                    known.addAll(r.names().keySet());
-                    latest.merge(r.key(), r, (a, b) -> b.atMs() >= a.atMs() ? b : a);
-                } catch (BadRecordException e) {
-                    // not ours
-                }
-            }
-        }, false, () -> false);
-        if (!known.isEmpty() && !known.contains(name)) {
-            throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s keys have no {" + name + "}; their names are "
-                    + known.stream().map(n -> "{" + n + "}").collect(java.util.stream.Collectors.joining(", ")));
-        }
-        if (known.isEmpty() && !latest.isEmpty()) {
-            throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s --rename captures no name and its "
-                    + "--derive names none: there are no subjects to tell apart");
-        }
-        Map<RedisKey, Verdict> verdicts = new java.util.HashMap<>();
-        try (RunTally tally = new AuditTopic(clients).tally(run)) {
-            for (var a : tally.records()) {
-                KeyResult r = latest.get(a.result().key());
-                if (r != null && a.result().atMs() >= r.atMs()) {
-                    verdicts.put(r.key(), a.verdict());
-                }
-            }
-        }
         java.util.TreeMap<String, long[]> subjects = new java.util.TreeMap<>();
-        latest.values().forEach(r -> {
-            long[] c = subjects.computeIfAbsent(r.names().getOrDefault(name, "-"), v -> new long[6]);
-            c[0]++;
-            switch (r.status()) {
-                case COPIED -> c[1]++;
-                case SKIPPED -> c[2]++;
-                case CONFLICT_SKIPPED -> c[3]++;
-                case ERROR -> c[4]++;
-                default -> {
-                    // counted among the keys only
+        Set<String> known = new java.util.TreeSet<>();
+        try (PerKey latest = new PerKey(PerKey.Keep.LAST)) {
+            TopicReader.read(clients, Topics.RESULTS, new io.keyferry.kafka.ProgressTopic(clients).resultsFrom(run), rec -> {
+                if (run.equals(Json.runOf(rec.value()))) {
+                    try {
+                        KeyResult r = Json.decodeResult(rec.value());
+                        known.addAll(r.names().keySet());
+                        latest.add(r.key().unsafeBytes(), r.atMs(), rec.value());
+                    } catch (BadRecordException e) {
+                        // not ours
+                    }
+                }
+            }, false, () -> false);
+            var results = latest.entries();
+            if (!known.isEmpty() && !known.contains(name)) {
+                throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s keys have no {" + name + "}; their names are "
+                        + known.stream().map(n -> "{" + n + "}").collect(java.util.stream.Collectors.joining(", ")));
+            }
+            if (known.isEmpty() && results.hasNext()) {
+                throw new io.keyferry.core.config.ConfigException("--by", "run " + run + "'s --rename captures no name and its "
+                        + "--derive names none: there are no subjects to tell apart");
+            }
+            try (RunTally tally = new AuditTopic(clients).tally(run)) {
+                Walk<AuditRecord> verdicts = new Walk<>(tally.records().iterator(), a -> a.result().key().unsafeBytes());
+                while (results.hasNext()) {
+                    KeyResult r = decodeKept(results.next().value());
+                    AuditRecord verdict = verdicts.to(r.key().unsafeBytes());
+                    long[] c = subjects.computeIfAbsent(r.names().getOrDefault(name, "-"), v -> new long[6]);
+                    c[0]++;
+                    switch (r.status()) {
+                        case COPIED -> c[1]++;
+                        case SKIPPED -> c[2]++;
+                        case CONFLICT_SKIPPED -> c[3]++;
+                        case ERROR -> c[4]++;
+                        default -> {
+                            // counted among the keys only
+                        }
+                    }
+                    boolean mismatch = verdict != null && verdict.result().atMs() >= r.atMs() && verdict.verdict() == Verdict.MISMATCH;
+                    if (r.status() == io.keyferry.core.model.Status.COPY_MISMATCH || mismatch) {
+                        c[5]++;
+                    }
                 }
             }
-            if (r.status() == io.keyferry.core.model.Status.COPY_MISMATCH || verdicts.get(r.key()) == Verdict.MISMATCH) {
-                c[5]++;
-            }
-        });
+        }
         List<String> lines = new java.util.ArrayList<>();
         subjects.forEach((value, c) -> lines.add(String.format(Locale.ROOT,
                 "by %s=%s keys=%d copied=%d skipped=%d conflicts=%d errors=%d mismatches=%d", name, value, c[0], c[1], c[2], c[3],
                 c[4], c[5])));
         return lines;
+    }
+
+    private static KeyResult decodeKept(byte[] json) {
+        try {
+            return Json.decodeResult(json);
+        } catch (BadRecordException e) {
+            throw new IllegalStateException("a kept result does not read back: " + e.getMessage(), e);
+        }
     }
 
     /** Seconds until every scanned key is processed at the current rate; -1 when unknown. */

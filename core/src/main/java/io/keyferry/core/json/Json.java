@@ -384,6 +384,7 @@ public final class Json {
         n.put("at_ms", r.atMs());
         offsets(n.putObject("results_from"), r.resultsFrom());
         offsets(n.putObject("audit_from"), r.auditFrom());
+        offsets(n.putObject("backup_from"), r.backupFrom());
         if (r.scopesWorkspaces() != null) {
             n.put("scopes_workspaces", r.scopesWorkspaces());
         }
@@ -459,7 +460,8 @@ public final class Json {
             return new RunStart(req(n, "run"), Mode.of(req(n, "mode")), opt(n, "actor"),
                     policy == null ? ConflictPolicy.SKIP : ConflictPolicy.of(policy), n.path("at_ms").asLong(),
                     offsets(n, "results_from"), offsets(n, "audit_from"),
-                    n.path("scopes_workspaces").isBoolean() ? n.path("scopes_workspaces").asBoolean() : null);
+                    n.path("scopes_workspaces").isBoolean() ? n.path("scopes_workspaces").asBoolean() : null,
+                    offsets(n, "backup_from"));
         } catch (IllegalArgumentException e) {
             throw new BadRecordException("bad run record: " + e.getMessage());
         }

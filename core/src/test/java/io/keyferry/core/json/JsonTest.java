@@ -408,9 +408,10 @@ class JsonTest {
     }
 
     @Test
-    void aRunStartCarriesWhereTheRunsResultsAndVerdictsBegin() throws Exception {
+    void aRunStartCarriesWhereTheRunsResultsVerdictsAndBackupsBegin() throws Exception {
         var start = new io.keyferry.core.model.RunStart("run-1", Mode.EXECUTE, "ops", io.keyferry.core.model.ConflictPolicy.SKIP,
-                5, Map.of(0, 10L, 1, 20L), Map.of(0, 3L));
+                5, Map.of(0, 10L, 1, 20L), Map.of(0, 3L)).from(Map.of(0, 10L, 1, 20L), Map.of(0, 3L), Map.of(0, 4L, 1, 9L));
+        assertEquals(Map.of(0, 4L, 1, 9L), Json.decodeRunStart(Json.encode(start)).backupFrom());
         assertEquals(start, Json.decodeRunStart(Json.encode(start)));
         assertEquals(start.scoping(false), Json.decodeRunStart(Json.encode(start.scoping(false))));
         assertEquals(Boolean.TRUE, Json.decodeRunStart(Json.encode(start.scoping(true))).scopesWorkspaces());
@@ -421,16 +422,20 @@ class JsonTest {
         var start = Json.decodeRunStart(b("{\"v\":1,\"record\":\"run\",\"run\":\"r\",\"mode\":\"execute\",\"at_ms\":1}"));
         assertEquals(Map.of(), start.resultsFrom());
         assertEquals(Map.of(), start.auditFrom());
+        assertEquals(Map.of(), start.backupFrom());
     }
 
     @Test
     void twoRecordsOfOneRunStartGiveTheEarlierOffsetOfEachPartitionAndNoneWhereEitherLacksOne() {
         var policy = io.keyferry.core.model.ConflictPolicy.SKIP;
-        var a = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 5, Map.of(0, 10L, 1, 20L), Map.of(0, 7L));
-        var b = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 6, Map.of(0, 12L, 1, 15L), Map.of());
+        var a = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 5, Map.of(0, 10L, 1, 20L), Map.of(0, 7L))
+                .from(Map.of(0, 10L, 1, 20L), Map.of(0, 7L), Map.of(0, 2L, 1, 8L));
+        var b = new io.keyferry.core.model.RunStart("r", Mode.EXECUTE, "ops", policy, 6, Map.of(0, 12L, 1, 15L), Map.of())
+                .from(Map.of(0, 12L, 1, 15L), Map.of(), Map.of(0, 3L, 1, 6L));
         var both = a.earliest(b);
         assertEquals(Map.of(0, 10L, 1, 15L), both.resultsFrom());
         assertEquals(Map.of(), both.auditFrom());
+        assertEquals(Map.of(0, 2L, 1, 6L), both.backupFrom());
         assertEquals(both, b.earliest(a));
     }
 }
