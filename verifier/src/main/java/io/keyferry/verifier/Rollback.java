@@ -7,17 +7,25 @@ import io.keyferry.core.model.BackupRecord;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.Side;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.report.PerKey;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.kafka.KafkaClients;
+import io.keyferry.kafka.Sends;
 import io.keyferry.kafka.TopicReader;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.DumpSnapshot;
 import io.keyferry.redis.RedisStore;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 
 /**
  * Undoes what a run wrote, and only where the target still holds what the run wrote: deletes the
@@ -71,69 +79,126 @@ public final class Rollback {
 
     /**
      * Plans (and with {@code execute}, carries out) the rollback of {@code run}, one step per target
-     * key the run last wrote (in key order), each handed to {@code each} as it is taken. The run's
+     * key the run last wrote (in key order), each handed to {@code each} once taken. The run's
      * keys are never all in memory: what it wrote and the backups it kept are sorted by target key
-     * on disk past a bound ({@link PerKey}) and walked side by side. When executing, each step
-     * also goes to the audit topic as a rollback record by {@code actor}, acknowledged by Kafka
-     * before the next key, so a rollback stopped midway has recorded every step it took.
+     * on disk past a bound ({@link PerKey}) and walked side by side, {@value #BATCH} keys at a time
+     * (one round trip to read them, one to act). When executing, each step also goes to the audit
+     * topic as a rollback record by {@code actor}, and a batch's records are acknowledged by Kafka
+     * before the next batch is read: a rollback stopped midway has recorded every step it took
+     * but those of the batch it was stopped in, and when run again finds those keys already
+     * deleted ({@code gone}) or already restored ({@code restore}, done).
      */
     public void run(String run, boolean execute, String actor, java.util.function.Consumer<Step> each) {
         try (PerKey firstBackup = backups(run); PerKey written = written(run);
              var producer = execute ? clients.producer("keyferry-rollback-" + run) : null) {
             Iterator<PerKey.Entry> backups = firstBackup.entries();
             PerKey.Entry backup = backups.hasNext() ? backups.next() : null;
+            List<KeyResult> results = new ArrayList<>(BATCH);
+            List<BackupRecord> befores = new ArrayList<>(BATCH);
             for (Iterator<PerKey.Entry> it = written.entries(); it.hasNext(); ) {
                 PerKey.Entry w = it.next();
                 while (backup != null && Arrays.compareUnsigned(backup.key(), w.key()) < 0) {
                     backup = backups.hasNext() ? backups.next() : null;
                 }
-                BackupRecord before = backup != null && Arrays.equals(backup.key(), w.key()) ? decodeBackup(backup.value()) : null;
-                Step s = step(decodeResult(w.value()), before, execute);
-                if (producer != null) {
-                    var record = new io.keyferry.core.model.RollbackRecord(run, actor, s.targetKey(), s.action().wire(),
-                            s.done(), System.currentTimeMillis());
-                    io.keyferry.kafka.Sends.await(producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
-                            clients.topic(Topics.AUDIT), s.targetKey().bytes(), Json.encode(record))));
+                results.add(decodeResult(w.value()));
+                befores.add(backup != null && Arrays.equals(backup.key(), w.key()) ? decodeBackup(backup.value()) : null);
+                if (results.size() == BATCH || !it.hasNext()) {
+                    List<Step> steps = take(results, befores, execute);
+                    if (producer != null) {
+                        List<Future<RecordMetadata>> sends = new ArrayList<>(steps.size());
+                        for (Step s : steps) {
+                            var record = new io.keyferry.core.model.RollbackRecord(run, actor, s.targetKey(), s.action().wire(),
+                                    s.done(), System.currentTimeMillis());
+                            sends.add(producer.send(new ProducerRecord<>(clients.topic(Topics.AUDIT), s.targetKey().bytes(),
+                                    Json.encode(record))));
+                        }
+                        Sends.awaitAll(sends);
+                    }
+                    steps.forEach(each);
+                    results.clear();
+                    befores.clear();
                 }
-                each.accept(s);
             }
         }
     }
 
-    private Step step(KeyResult r, BackupRecord backup, boolean execute) {
-        RedisKey key = r.targetKey();
-        DumpSnapshot now = target.readDump(key);
-        long ttl = backup == null || backup.ttlMs() < 0 ? -1 : backup.ttlMs() - (System.currentTimeMillis() - backup.atMs());
-        // A previous value that would have expired by now leaves no key behind.
-        boolean expired = backup != null && backup.ttlMs() >= 0 && ttl <= 0;
+    /** Keys taken together: few enough that a stopped rollback leaves little unrecorded. */
+    static final int BATCH = 256;
+
+    /** One batch: every key read in one round trip, then every compare-and-act in one more. */
+    private List<Step> take(List<KeyResult> results, List<BackupRecord> befores, boolean execute) {
+        List<CompletableFuture<DumpSnapshot>> reads = target.readDumpAllAsync(results.stream().map(KeyResult::targetKey).toList());
+        target.flush();
+        List<Action> actions = new ArrayList<>(results.size());
+        List<CompletableFuture<Boolean>> acts = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            KeyResult r = results.get(i);
+            BackupRecord backup = befores.get(i);
+            DumpSnapshot now = reads.get(i).join();
+            Side held = now.exists() ? target.side(r.targetKey(), now.snapshot()) : Side.ABSENT;
+            boolean restored = restored(backup, held);
+            Action action = restored ? Action.RESTORE : plan(r, backup, held);
+            actions.add(action);
+            acts.add(restored ? CompletableFuture.completedFuture(true) : execute ? act(r, backup, now, action) : null);
+        }
+        target.flush();
+        List<Step> steps = new ArrayList<>(results.size());
+        for (int i = 0; i < results.size(); i++) {
+            CompletableFuture<Boolean> act = acts.get(i);
+            steps.add(new Step(results.get(i).targetKey(), actions.get(i), act != null && act.join()));
+        }
+        return steps;
+    }
+
+    /**
+     * Whether the target holds the value from before the run again (a rollback stopped after
+     * restoring it, before recording it): then that key's restore is done.
+     */
+    private static boolean restored(BackupRecord backup, Side held) {
+        return backup != null && held.exists() && held.type() == backup.type() && held.sha256().equals(backup.previousSha256());
+    }
+
+    /** What undoing {@code r} takes, given what the target holds now. */
+    private static Action plan(KeyResult r, BackupRecord backup, Side held) {
+        boolean expired = backup != null && backup.ttlMs() >= 0 && ttlLeft(backup) <= 0;
         if (r.status() == Status.DELETED) {
             // The run deleted the key (its source was deleted while followed): what it left is an
             // absence, and undoing it puts back the value from before the run, if there was one.
-            if (now.exists()) {
-                return new Step(key, Action.LEFT_ALONE, false);
+            if (held.exists()) {
+                return Action.LEFT_ALONE;
             }
-            if (backup == null || expired) {
-                return new Step(key, Action.GONE, false);
-            }
-            return new Step(key, Action.RESTORE, execute && target.restoreIfAbsent(key, backup.payload(), ttl));
+            return backup == null || expired ? Action.GONE : Action.RESTORE;
         }
+        if (!held.exists()) {
+            return Action.GONE;
+        }
+        if (!r.target().sameContentAs(held)) {
+            return Action.LEFT_ALONE;
+        }
+        // With no backup the run created the key; a previous value that would have expired by
+        // now leaves no key behind either.
+        return backup == null || expired ? Action.DELETE : Action.RESTORE;
+    }
+
+    /** Queues {@code action}'s compare-and-act; null when there is nothing to do. */
+    private CompletableFuture<Boolean> act(KeyResult r, BackupRecord backup, DumpSnapshot now, Action action) {
+        RedisKey key = r.targetKey();
+        if (action != Action.DELETE && action != Action.RESTORE) {
+            return null;
+        }
+        boolean delete = action == Action.DELETE;
+        long ttl = backup == null || backup.ttlMs() < 0 ? -1 : ttlLeft(backup);
         if (!now.exists()) {
-            return new Step(key, Action.GONE, false);
-        }
-        if (!r.target().sameContentAs(target.side(key, now.snapshot()))) {
-            return new Step(key, Action.LEFT_ALONE, false);
-        }
-        // With no backup the run created the key.
-        boolean delete = backup == null || expired;
-        Action action = delete ? Action.DELETE : Action.RESTORE;
-        if (!execute) {
-            return new Step(key, action, false);
+            return target.restoreReplacingAsync(key, backup.payload(), ttl, null);
         }
         if (now.snapshot().big()) {
-            return new Step(key, action, target.undoBig(key, r.target(), delete ? null : backup.payload(), ttl));
+            return CompletableFuture.completedFuture(target.undoBig(key, r.target(), delete ? null : backup.payload(), ttl));
         }
-        return new Step(key, action, delete ? target.deleteIf(key, now.payload())
-                : target.restoreReplacing(key, backup.payload(), ttl, now.payload()));
+        return delete ? target.deleteIfAsync(key, now.payload()) : target.restoreReplacingAsync(key, backup.payload(), ttl, now.payload());
+    }
+
+    private static long ttlLeft(BackupRecord backup) {
+        return backup.ttlMs() - (System.currentTimeMillis() - backup.atMs());
     }
 
     /**

@@ -71,7 +71,7 @@ class RollbackIT {
         byte[] dump = target.bytes().dump(key.getBytes(StandardCharsets.UTF_8));
         now += 10;
         BackupRecord b = new BackupRecord(RUN, "alice", RedisKey.of(key), RedisKey.of(key), KeyType.STRING, dump, ttlMs,
-                "x".repeat(64), "y".repeat(64), now);
+                side(key).sha256(), "y".repeat(64), now);
         producer.send(new ProducerRecord<>(clients.topic(Topics.BACKUP), b.targetKey().bytes(), Json.encode(b))).get();
     }
 
@@ -152,6 +152,17 @@ class RollbackIT {
 
             RunStatus.RolledBack rolledBack = RunStatus.of(clients, RUN).rolledBack();
             assertEquals(new RunStatus.RolledBack(1, 2, 3), rolledBack, "status counts each key's latest rollback record");
+
+            // Run again, as after a rollback stopped before its last batch was recorded: what was
+            // restored is found restored, what was deleted is gone, and nothing is written.
+            Map<String, String> again = new TreeMap<>();
+            rollback.run(RUN, true, "ops", step -> again.put(step.targetKey().display(), step.action().wire()
+                    + (step.done() ? " done" : "")));
+            assertEquals(Map.of("updated", "restore done", "deleted", "restore done", "created then deleted", "gone",
+                    "deleted, then written by the application", "left_alone", "created then updated", "gone",
+                    "updated, then changed by the application", "left_alone"), again);
+            assertEquals("before the run", target.strings().get("updated"));
+            assertEquals("before the run, deleted by it", target.strings().get("deleted"));
         } finally {
             if (producer != null) {
                 producer.close();
