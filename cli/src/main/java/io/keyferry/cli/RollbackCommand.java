@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "rollback", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Undoes what a run wrote, only where the target still holds what the run wrote: deletes the "
-                + "keys it created and restores byte-exact (value and TTL) the keys it replaced, from <prefix>.backup. "
-                + "A dry run (the default) lists what it would do.")
+        description = "Undoes what a run wrote, only where the target still holds what the run last wrote: deletes the "
+                + "keys it created and restores byte-exact (value and TTL) the keys it replaced or, following its source, "
+                + "deleted, from <prefix>.backup. A dry run (the default) lists what it would do.")
 final class RollbackCommand implements Callable<Integer> {
     @ArgGroup(validate = false, heading = "%nRun%n")
     Options.RunArgs runArgs = new Options.RunArgs();
