@@ -72,6 +72,18 @@ public final class KafkaClients {
         return Admin.create(common());
     }
 
+    /** {@link Topics#replicas(int)} for the brokers these clients reach. */
+    public short replicas() {
+        try (Admin admin = admin()) {
+            return Topics.replicas(admin.describeCluster().nodes().get(30, java.util.concurrent.TimeUnit.SECONDS).size());
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new KafkaUnavailableException("Kafka did not say how many brokers it has: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted while asking Kafka for its brokers", e);
+        }
+    }
+
     public KafkaProducer<byte[], byte[]> producer(String clientId) {
         Map<String, Object> p = producerConfig(clientId);
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());

@@ -41,19 +41,19 @@ public final class Topics {
      * KAFKA-15591, where the first batch produced right after creation can be lost silently.
      */
     public static void ensure(Admin admin, KafkaSettings s) {
-        short rf = 1;
         try {
-            int brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size();
-            rf = (short) Math.min(3, Math.max(1, brokers));
+            short rf = replicas(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size());
+            Map<String, String> durable = durability(rf);
             List<NewTopic> wanted = new ArrayList<>();
-            wanted.add(new NewTopic(s.topic(KEYS), s.partitions(), rf));
-            wanted.add(new NewTopic(s.topic(RESULTS), s.partitions(), rf));
-            wanted.add(new NewTopic(s.topic(AUDIT), s.partitions(), rf));
-            wanted.add(new NewTopic(s.topic(BACKUP), s.partitions(), rf));
-            wanted.add(new NewTopic(s.topic(DLQ), 1, rf));
+            wanted.add(new NewTopic(s.topic(KEYS), s.partitions(), rf).configs(durable));
+            wanted.add(new NewTopic(s.topic(RESULTS), s.partitions(), rf).configs(durable));
+            wanted.add(new NewTopic(s.topic(AUDIT), s.partitions(), rf).configs(durable));
+            wanted.add(new NewTopic(s.topic(BACKUP), s.partitions(), rf).configs(durable));
+            wanted.add(new NewTopic(s.topic(DLQ), 1, rf).configs(durable));
             // Compacted: the latest checkpoint per scanner is all a resume needs.
-            wanted.add(new NewTopic(s.topic(PROGRESS), 1, rf)
-                    .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            Map<String, String> compacted = new HashMap<>(durable);
+            compacted.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+            wanted.add(new NewTopic(s.topic(PROGRESS), 1, rf).configs(compacted));
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) {
@@ -80,6 +80,21 @@ public final class Topics {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException("interrupted while creating topics", e);
         }
+    }
+
+    /** Replicas of each partition on a cluster of {@code brokers}: three where there are three brokers or more. */
+    public static short replicas(int brokers) {
+        return (short) Math.min(3, Math.max(1, brokers));
+    }
+
+    /**
+     * Topic settings for {@code replicas} replicas: with three, a write (every producer of
+     * keyferry's asks {@code acks=all}) is acknowledged only once two replicas hold it, so losing
+     * one broker loses no acknowledged key reference, result, verdict or backup. A broker's
+     * default {@code min.insync.replicas} is 1.
+     */
+    public static Map<String, String> durability(short replicas) {
+        return replicas >= 3 ? Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, "2") : Map.of();
     }
 
     /**

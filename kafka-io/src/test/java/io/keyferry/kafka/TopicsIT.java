@@ -43,4 +43,39 @@ class TopicsIT {
             }
         }
     }
+
+    @Test
+    void onAClusterOfThreeBrokersEachPartitionHasThreeReplicasAndAWriteNeedsTwoOfThem() throws Exception {
+        try (io.keyferry.testsupport.TestKafka kafka = io.keyferry.testsupport.TestKafka.start(3)) {
+            KafkaSettings s = new KafkaSettings(kafka.bootstrapServers(), "rf", 4, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, kafka.bootstrapServers());
+            assertEquals(3, clients.replicas());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+                List<String> ours = List.of("rf.keys", "rf.results", "rf.audit", "rf.backup", "rf.dlq", "rf.progress");
+                Map<String, TopicDescription> d = admin.describeTopics(ours).allTopicNames().get(30, TimeUnit.SECONDS);
+                for (String topic : ours) {
+                    d.get(topic).partitions().forEach(p -> assertEquals(3, p.replicas().size(), topic));
+                    ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                    assertEquals("2", admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r)
+                            .get("min.insync.replicas").value(), topic);
+                }
+            }
+        }
+    }
+
+    @Test
+    void onASingleBrokerATopicTakesOneReplicaAndTheBrokersDefaultInSyncMinimum() throws Exception {
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "one", 4, Map.of(), dir);
+            KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
+            assertEquals(1, clients.replicas());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+                ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, "one.results");
+                assertEquals("1", admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r)
+                        .get("min.insync.replicas").value());
+            }
+        }
+    }
 }

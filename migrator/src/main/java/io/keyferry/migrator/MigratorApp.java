@@ -103,6 +103,14 @@ public final class MigratorApp implements AutoCloseable {
             p.put(StreamsConfig.consumerPrefix(org.apache.kafka.clients.consumer.ConsumerConfig.MAX_POLL_RECORDS_CONFIG),
                     (int) Math.max(1, Math.min(1000, Math.ceil(config.rps() / 400))));
         }
+        if (follow && !p.containsKey(StreamsConfig.REPLICATION_FACTOR_CONFIG)) {
+            // The owned-keys store's changelog is what a replica taking over a partition restores
+            // the run's writes from: replicated like keyferry's own topics, not by the broker's
+            // default.replication.factor (1 unless its operators changed it).
+            short rf = clients.replicas();
+            p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) rf);
+            Topics.durability(rf).forEach((k, v) -> p.put(StreamsConfig.topicPrefix(k), v));
+        }
         var topology = MigratorTopology.build(clients.topic(Topics.KEYS), clients.topic(Topics.RESULTS),
                 clients.topic(Topics.DLQ), config.run(), migrator, metrics, follow);
         streams = new KafkaStreams(topology, p,

@@ -69,12 +69,21 @@ public final class TestKafka implements AutoCloseable {
         return new TestKafka(null, c);
     }
 
+    /** {@code brokers} brokers and one controller in this JVM, otherwise configured as {@link #start()}'s. */
+    public static TestKafka start(int brokers) {
+        return inProcess(brokers);
+    }
+
     private static TestKafka inProcess() {
+        return inProcess(1);
+    }
+
+    private static TestKafka inProcess(int brokers) {
         KafkaClusterTestKit cluster = null;
         try {
             TestKitNodes nodes = new TestKitNodes.Builder()
-                    .setCombined(true)
-                    .setNumBrokerNodes(1)
+                    .setCombined(brokers == 1)
+                    .setNumBrokerNodes(brokers)
                     .setNumControllerNodes(1)
                     .setBootstrapMetadata(productionBootstrap())
                     .build();
