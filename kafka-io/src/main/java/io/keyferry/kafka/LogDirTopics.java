@@ -82,6 +82,12 @@ public final class LogDirTopics implements StoredTopics {
     }
 
     @Override
+    public long start(String topic, int partition) {
+        List<Path> segments = segments(topic, partition);
+        return Math.max(logStart(topic, partition), segments.isEmpty() ? 0 : baseOffset(segments.get(0)));
+    }
+
+    @Override
     public long end(String topic, int partition) {
         long end = logStart(topic, partition);
         for (Path segment : segments(topic, partition)) {

@@ -22,6 +22,9 @@ public interface StoredTopics {
     /** The offset after the last record of the partition. */
     long end(String topic, int partition);
 
+    /** The partition's first offset: what retention or a deletion left of it begins there. */
+    long start(String topic, int partition);
+
     /**
      * Hands {@code sink} the committed records of {@code topic} with a value, partition by partition in
      * offset order, on the partitions {@code to} names (every partition when {@code to} is null), each

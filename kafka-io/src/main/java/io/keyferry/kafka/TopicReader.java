@@ -113,6 +113,25 @@ public final class TopicReader {
     }
 
     /**
+     * Where each partition of topic {@code name} begins now, partition to offset: records below
+     * were removed by retention or a deletion.
+     */
+    public static Map<Integer, Long> starts(KafkaClients clients, String name) {
+        String topic = clients.topic(name);
+        Map<Integer, Long> starts = new java.util.TreeMap<>();
+        if (clients.stored() != null) {
+            clients.stored().partitions(topic).forEach(p -> starts.put(p, clients.stored().start(topic, p)));
+            return starts;
+        }
+        try (KafkaConsumer<byte[], byte[]> c = clients.consumer(null, "keyferry-reader-" + name)) {
+            List<TopicPartition> tps = c.partitionsFor(topic, java.time.Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            c.beginningOffsets(tps, java.time.Duration.ofSeconds(30)).forEach((tp, o) -> starts.put(tp.partition(), o));
+        }
+        return starts;
+    }
+
+    /**
      * The committed records of topic {@code name} below {@code to.get(partition)} on the partitions
      * {@code to} names, each read from {@code from.get(partition)} (from its start where not given).
      */

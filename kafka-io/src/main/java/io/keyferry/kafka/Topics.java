@@ -47,8 +47,12 @@ public final class Topics {
             List<NewTopic> wanted = new ArrayList<>();
             wanted.add(new NewTopic(s.topic(KEYS), s.partitions(), rf).configs(durable));
             wanted.add(new NewTopic(s.topic(RESULTS), s.partitions(), rf).configs(durable));
-            wanted.add(new NewTopic(s.topic(AUDIT), s.partitions(), rf).configs(durable));
-            wanted.add(new NewTopic(s.topic(BACKUP), s.partitions(), rf).configs(durable));
+            // Kept until ops delete them: the audit trail is what rollback undoes and the record of
+            // who changed what, and the backups are the only copy of values the runs replaced.
+            Map<String, String> kept = new HashMap<>(durable);
+            kept.put(TopicConfig.RETENTION_MS_CONFIG, "-1");
+            wanted.add(new NewTopic(s.topic(AUDIT), s.partitions(), rf).configs(kept));
+            wanted.add(new NewTopic(s.topic(BACKUP), s.partitions(), rf).configs(kept));
             wanted.add(new NewTopic(s.topic(DLQ), 1, rf).configs(durable));
             // Compacted: the latest checkpoint per scanner is all a resume needs.
             Map<String, String> compacted = new HashMap<>(durable);

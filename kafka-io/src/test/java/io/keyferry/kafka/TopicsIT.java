@@ -21,7 +21,7 @@ class TopicsIT {
     Path dir;
 
     @Test
-    void ensureCreatesTheRunTopicsOnceWithTheirPartitionsAndACompactedProgressTopic() throws Exception {
+    void ensureCreatesTheRunTopicsOnceWithTheirPartitionsACompactedProgressTopicAndKeepsTheAuditTrailAndBackups() throws Exception {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
             KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "tt", 12, Map.of(), dir);
             KafkaClients clients = new KafkaClients(s, broker.bootstrapServers());
@@ -40,6 +40,11 @@ class TopicsIT {
                 String policy = admin.describeConfigs(List.of(progress)).all().get(30, TimeUnit.SECONDS)
                         .get(progress).get("cleanup.policy").value();
                 assertEquals("compact", policy);
+                for (String topic : List.of("tt.audit", "tt.backup")) {
+                    ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+                    assertEquals("-1", admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r)
+                            .get("retention.ms").value(), topic + " is kept until ops delete it");
+                }
             }
         }
     }

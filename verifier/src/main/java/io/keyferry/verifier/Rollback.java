@@ -89,6 +89,9 @@ public final class Rollback {
      * deleted ({@code gone}) or already restored ({@code restore}, done).
      */
     public void run(String run, boolean execute, String actor, java.util.function.Consumer<Step> each) {
+        var progress = new io.keyferry.kafka.ProgressTopic(clients);
+        whole(run, Topics.BACKUP, progress.backupFrom(run), "keys it replaced would be deleted instead of restored");
+        whole(run, Topics.AUDIT, progress.auditFrom(run), "keys it wrote would be left as they are");
         try (PerKey firstBackup = backups(run); PerKey written = written(run);
              var producer = execute ? clients.producer("keyferry-rollback-" + run) : null) {
             Iterator<PerKey.Entry> backups = firstBackup.entries();
@@ -118,6 +121,24 @@ public final class Rollback {
                     results.clear();
                     befores.clear();
                 }
+            }
+        }
+    }
+
+    /**
+     * Refuses a rollback whose run's records on topic {@code name} are no longer all there (retention
+     * or a deletion removed the oldest): what it would do without them is not an undo.
+     *
+     * @throws ConfigException naming --run
+     */
+    private void whole(String run, String name, java.util.Map<Integer, Long> from, String otherwise) {
+        for (var start : TopicReader.starts(clients, name).entrySet()) {
+            Long begins = from.get(start.getKey());
+            if (begins != null && start.getValue() > begins) {
+                throw new io.keyferry.core.config.ConfigException("--run", "run " + run + "'s oldest records on "
+                        + clients.topic(name) + " are gone (partition " + start.getKey() + " begins at offset " + start.getValue()
+                        + ", the run's records at " + begins + "; retention or a deletion removed them): " + otherwise
+                        + ", so rollback is refused");
             }
         }
     }

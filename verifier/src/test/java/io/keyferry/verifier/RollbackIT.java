@@ -173,4 +173,43 @@ class RollbackIT {
             target.close();
         }
     }
+
+    @Test
+    void aRunWhoseOldestBackupsRetentionRemovedIsNotRolledBackForItWouldDeleteWhatItShouldRestore() throws Exception {
+        target = TestRedis.start();
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("kafka"))) {
+            KafkaSettings s = new KafkaSettings(broker.bootstrapServers(), "rb", 3, Map.of(), dir);
+            clients = new KafkaClients(s, broker.bootstrapServers());
+            try (Admin admin = clients.admin()) {
+                Topics.ensure(admin, s);
+                Topics.awaitReady(admin, List.of(clients.topic(Topics.AUDIT), clients.topic(Topics.BACKUP),
+                        clients.topic(Topics.PROGRESS)));
+                store = RedisStore.connect(RedisEndpoint.parse("--target", target.uri(), false));
+                producer = clients.producer("rb-test");
+                new ProgressTopic(clients).claim(new RunStart(RUN, Mode.EXECUTE, "alice", ConflictPolicy.REPLACE_IF_DIFFERENT, now));
+                backup("replaced", "before the run", -1);
+                write("replaced", "copy");
+                result("replaced", Status.COPIED, side("replaced"));
+                var partitions = new java.util.HashMap<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete>();
+                Topics.ends(admin, clients.topic(Topics.BACKUP), 30).forEach((tp, end) ->
+                        partitions.put(tp, org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(end)));
+                admin.deleteRecords(partitions).all().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+
+            var refused = org.junit.jupiter.api.Assertions.assertThrows(io.keyferry.core.config.ConfigException.class,
+                    () -> new Rollback(clients, store).run(RUN, true, "ops", step -> { }));
+
+            assertTrue(refused.getMessage().startsWith("--run: run " + RUN + "'s oldest records on rb.backup are gone"),
+                    refused.getMessage());
+            assertEquals("copy", target.strings().get("replaced"), "nothing was deleted in place of a restore");
+        } finally {
+            if (producer != null) {
+                producer.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            target.close();
+        }
+    }
 }
