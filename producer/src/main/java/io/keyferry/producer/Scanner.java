@@ -13,6 +13,8 @@ import io.keyferry.kafka.Sends;
 import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.ScanPage;
+import io.keyferry.redis.SlotHolders;
+import io.keyferry.core.rules.Glob;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -23,11 +25,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 
@@ -123,61 +128,240 @@ public final class Scanner {
         RateLimiter limiter = new RateLimiter(config.rps());
         String keysTopic = clients.topic(Topics.KEYS);
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("keyferry-scan-" + config.run() + "-" + scannerId)) {
-            state = checkpoint(producer, cursors, published, false, lastOffsets);
+            Publisher out = new Publisher(producer, keysTopic, limiter, cursors, lastOffsets, published);
+            state = out.checkpoint(false);
             List<String> nodes = nodes();
-            while (true) {
-                for (String node : nodes) {
-                    for (String pass : passes()) {
-                        String at = node.isEmpty() ? pass : pass + "@" + node;
-                        String cursor = cursors.getOrDefault(at, "");
-                        while (!"0".equals(cursor)) { // "0": this walk is done (maybe before a restart)
-                            if (stop.getAsBoolean()) {
-                                return state;
-                            }
-                            ScanPage page = page(pass, node, cursor.isEmpty() ? "0" : cursor);
-                            List<RedisKey> keys = page.keys();
-                            boolean limitHit = false;
-                            if (config.maxKeys() > 0 && published + keys.size() >= config.maxKeys()) {
-                                keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
-                                limitHit = true;
-                            }
-                            List<Future<RecordMetadata>> sends = new ArrayList<>();
-                            if (alignedTo > 0) {
-                                sendAligned(producer, keysTopic, keys, published, limiter, sends);
-                            } else {
-                                for (int from = 0; from < keys.size(); from += PAGE_KEYS) {
-                                    List<RedisKey> onePage = keys.subList(from, Math.min(from + PAGE_KEYS, keys.size()));
-                                    onePage.forEach(k -> limiter.acquire());
-                                    sends.add(producer.send(new ProducerRecord<>(keysTopic, onePage.get(0).bytes(),
-                                            Json.encodePage(config.run(), config.workspace(), scannerId, published + from, onePage))));
-                                }
-                            }
-                            producer.flush();
-                            for (Future<RecordMetadata> f : sends) {
-                                RecordMetadata md = Sends.await(f);
-                                lastOffsets.merge(md.partition(), md.offset(), Math::max);
-                            }
-                            published += keys.size();
-                            metrics.scanned(config.workspace(), keys.size());
-                            cursor = page.cursor();
-                            cursors.put(at, cursor);
-                            if (limitHit) {
-                                return finish(producer, cursors, published, lastOffsets);
-                            }
-                            state = checkpoint(producer, cursors, published, false, lastOffsets);
-                            LOG.debug("scan {} page done: {} keys, cursor {}", scannerId, keys.size(), cursor);
+            boolean cluster = !nodes.isEmpty() && !nodes.get(0).isEmpty();
+            for (String node : nodes) {
+                for (String pass : passes()) {
+                    String at = node.isEmpty() ? pass : pass + "@" + node;
+                    String cursor = cursors.getOrDefault(at, "");
+                    BitSet covered = cluster ? covered(cursors, pass) : null;
+                    // the slots this walk may publish: on a cluster, those the node serves without
+                    // moving them, from the walk's start to now, and no earlier walk covered
+                    BitSet walk = null;
+                    if (cluster && !"0".equals(cursor)) {
+                        walk = source.steadySlots(node);
+                        walk.andNot(covered);
+                        if (walk.isEmpty()) {
+                            continue; // every slot of it was walked on another node (a failover's old master)
+                        }
+                    }
+                    Map<Integer, Set<RedisKey>> walked = new HashMap<>();
+                    remembered = 0;
+                    while (!"0".equals(cursor)) { // "0": this walk is done (maybe before a restart)
+                        if (stop.getAsBoolean()) {
+                            return state;
+                        }
+                        ScanPage page = page(pass, node, cursor.isEmpty() ? "0" : cursor);
+                        List<RedisKey> keys = page.keys();
+                        if (cluster) {
+                            keys = steadyKeys(pass, node, keys, walk, walked);
+                        }
+                        cursor = page.cursor();
+                        cursors.put(at, cursor);
+                        if ("0".equals(cursor) && cluster) {
+                            covered.or(walk); // every key of these slots was on the node for the whole walk
+                            cursors.put(pass + COVERED, SlotRanges.of(covered));
+                        }
+                        if (out.send(keys)) {
+                            return out.finish();
+                        }
+                        state = out.checkpoint(false);
+                        LOG.debug("scan {} page done: {} keys, cursor {}", scannerId, keys.size(), cursor);
+                    }
+                }
+            }
+            if (cluster) {
+                for (String pass : passes()) {
+                    if (walkSlotsLeft(pass, cursors, out, stop)) {
+                        return out.finish();
+                    }
+                    if (stop.getAsBoolean()) {
+                        return out.last;
+                    }
+                }
+            }
+            return out.finish();
+        }
+    }
+
+    /** The entry of {@link ScanProgress#cursors()} that holds a pass's covered slots, as ranges. */
+    static final String COVERED = "#covered";
+    private static final int SLOTS = 16_384;
+
+    /**
+     * Slots whose keys a walk cannot vouch for, by pass: those that stopped being served steadily
+     * by the node being walked, and the keys of theirs it had published (so the slot's own walk
+     * does not publish them again).
+     */
+    private final Map<String, Map<Integer, Set<RedisKey>>> unsteady = new HashMap<>();
+
+    /**
+     * A page of a cluster node's walk, keeping the keys of slots the node has served without moving
+     * them since its walk began (asked after the page: a slot that moved during it is no longer in
+     * {@code walk}). A slot that stops being so is left to {@link #walkSlotsLeft}, with the keys of it
+     * this walk has published. A key SCAN returns twice in one walk is published once.
+     */
+    private List<RedisKey> steadyKeys(String pass, String node, List<RedisKey> keys, BitSet walk,
+                                      Map<Integer, Set<RedisKey>> walked) {
+        BitSet steady = source.steadySlots(node);
+        BitSet lost = (BitSet) walk.clone();
+        lost.andNot(steady);
+        if (!lost.isEmpty()) {
+            LOG.info("scan {}: {} slots of {} moved or are moving during its walk; their keys will be read slot by slot",
+                    scannerId, lost.cardinality(), node.substring(0, node.indexOf('/')));
+            Map<Integer, Set<RedisKey>> left = unsteady.computeIfAbsent(pass, p -> new HashMap<>());
+            lost.stream().forEach(slot -> left.put(slot, walked.getOrDefault(slot, new HashSet<>())));
+            walk.andNot(lost);
+        }
+        List<RedisKey> out = new ArrayList<>(keys.size());
+        for (RedisKey k : keys) {
+            int slot = SlotHolders.slotOf(k);
+            if (!walk.get(slot)) {
+                continue;
+            }
+            Set<RedisKey> mine = walked.computeIfAbsent(slot, x -> new HashSet<>());
+            if (remembered < WALK_MEMORY) {
+                if (mine.add(k)) {
+                    remembered++;
+                    out.add(k);
+                }
+            } else if (!mine.contains(k)) {
+                out.add(k); // past the bound: published without being remembered (see WALK_MEMORY)
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The most keys a cluster node's walk remembers (about 100 bytes each), so that a slot moved
+     * during the walk is not published twice. Past it, the keys of such a slot that the walk
+     * published come again from the slot's own walk: duplicates (an {@code already_match} of the
+     * run's own copy), never a key missed.
+     */
+    static final int WALK_MEMORY = 500_000;
+    private int remembered;
+
+    /**
+     * After every node's walk: the slots no walk covered (moved during the scan, or served by a
+     * node that was not walked), read slot by slot from the masters holding their keys (CLUSTER
+     * GETKEYSINSLOT; during a move, the old master first, then the new one, which a key only moves
+     * to), skipping the keys already published. A slot is covered once the masters holding it were
+     * the same before and after its keys were read; else it is read again.
+     *
+     * @return true when {@code --max-keys} was reached
+     */
+    private boolean walkSlotsLeft(String pass, Map<String, String> cursors, Publisher out, BooleanSupplier stop) {
+        BitSet covered = covered(cursors, pass);
+        Map<Integer, Set<RedisKey>> seen = unsteady.computeIfAbsent(pass, p -> new HashMap<>());
+        String match = passMatch(pass);
+        Glob glob = match == null ? null : Glob.of(match);
+        KeyType type = passType(pass);
+        while (covered.cardinality() < SLOTS) {
+            List<SlotHolders> before = source.slotHolders();
+            BitSet left = new BitSet(SLOTS);
+            left.set(0, SLOTS);
+            left.andNot(covered);
+            LOG.info("scan {}: reading {} slots that moved during the scan, slot by slot", scannerId, left.cardinality());
+            for (int slot = left.nextSetBit(0); slot >= 0; slot = left.nextSetBit(slot + 1)) {
+                if (stop.getAsBoolean()) {
+                    return false;
+                }
+                SlotHolders holders = before.get(slot);
+                if (holders == null) {
+                    continue; // served by no master: no keys to read
+                }
+                Set<RedisKey> published = seen.computeIfAbsent(slot, x -> new HashSet<>());
+                List<RedisKey> keys = new ArrayList<>();
+                for (String id : holders.inReadOrder()) {
+                    for (RedisKey k : source.keysInSlot(id, slot)) {
+                        if ((glob == null || glob.matches(k.unsafeBytes())) && !published.contains(k)
+                                && (type == null || type.wire().equals(source.type(k)))) {
+                            published.add(k);
+                            keys.add(k);
                         }
                     }
                 }
-                // A cluster whose masters changed during the walk (failover, slots moved) may hold
-                // keys on a server, or in slots, not walked yet: walk those too, until it holds still.
-                List<String> now = nodes();
-                if (now.equals(nodes)) {
-                    return finish(producer, cursors, published, lastOffsets);
+                if (out.send(keys)) {
+                    return true;
                 }
-                LOG.info("scan {}: the source cluster's masters changed during the scan; walking the new ones", scannerId);
-                nodes = now;
             }
+            List<SlotHolders> after = source.slotHolders();
+            for (int slot = left.nextSetBit(0); slot >= 0; slot = left.nextSetBit(slot + 1)) {
+                if (java.util.Objects.equals(before.get(slot), after.get(slot))) {
+                    covered.set(slot);
+                    seen.remove(slot);
+                }
+            }
+            cursors.put(pass + COVERED, SlotRanges.of(covered));
+            out.checkpoint(false);
+        }
+        return false;
+    }
+
+    /** A pass's covered slots, as the checkpoint had them (kept in {@code cursors}, which the checkpoint writes). */
+    private BitSet covered(Map<String, String> cursors, String pass) {
+        return coveredByPass.computeIfAbsent(pass, p -> SlotRanges.parse(cursors.getOrDefault(p + COVERED, "")));
+    }
+
+    private final Map<String, BitSet> coveredByPass = new HashMap<>();
+
+    /** Publishes pages of references and writes checkpoints: what a walk of a node and of a slot share. */
+    private final class Publisher {
+        private final KafkaProducer<byte[], byte[]> producer;
+        private final String keysTopic;
+        private final RateLimiter limiter;
+        private final Map<String, String> cursors;
+        private final Map<Integer, Long> lastOffsets;
+        private long published;
+        private ScanProgress last;
+
+        Publisher(KafkaProducer<byte[], byte[]> producer, String keysTopic, RateLimiter limiter, Map<String, String> cursors,
+                  Map<Integer, Long> lastOffsets, long published) {
+            this.producer = producer;
+            this.keysTopic = keysTopic;
+            this.limiter = limiter;
+            this.cursors = cursors;
+            this.lastOffsets = lastOffsets;
+            this.published = published;
+        }
+
+        /** Publishes {@code keys} and waits for Kafka's acknowledgement; true when {@code --max-keys} is reached. */
+        boolean send(List<RedisKey> keys) {
+            boolean limitHit = false;
+            if (config.maxKeys() > 0 && published + keys.size() >= config.maxKeys()) {
+                keys = keys.subList(0, (int) Math.max(0, config.maxKeys() - published));
+                limitHit = true;
+            }
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
+            if (alignedTo > 0) {
+                sendAligned(producer, keysTopic, keys, published, limiter, sends);
+            } else {
+                for (int from = 0; from < keys.size(); from += PAGE_KEYS) {
+                    List<RedisKey> onePage = keys.subList(from, Math.min(from + PAGE_KEYS, keys.size()));
+                    onePage.forEach(k -> limiter.acquire());
+                    sends.add(producer.send(new ProducerRecord<>(keysTopic, onePage.get(0).bytes(),
+                            Json.encodePage(config.run(), config.workspace(), scannerId, published + from, onePage))));
+                }
+            }
+            producer.flush();
+            for (Future<RecordMetadata> f : sends) {
+                RecordMetadata md = Sends.await(f);
+                lastOffsets.merge(md.partition(), md.offset(), Math::max);
+            }
+            published += keys.size();
+            metrics.scanned(config.workspace(), keys.size());
+            return limitHit;
+        }
+
+        ScanProgress checkpoint(boolean done) {
+            last = Scanner.this.checkpoint(producer, cursors, published, done, lastOffsets);
+            return last;
+        }
+
+        ScanProgress finish() {
+            return Scanner.this.finish(producer, cursors, published, lastOffsets);
         }
     }
 
@@ -236,6 +420,16 @@ public final class Scanner {
             }
         }
         return passes;
+    }
+
+    private String passMatch(String pass) {
+        int m = Integer.parseInt(pass.substring(1, pass.indexOf('t')));
+        return config.matches().isEmpty() ? null : config.matches().get(m);
+    }
+
+    private KeyType passType(String pass) {
+        int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
+        return config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
     }
 
     private ScanPage page(String pass, String node, String cursor) {

@@ -29,10 +29,18 @@ final class Pipes implements AutoCloseable {
     private final ThreadLocal<Pipe> mine = new ThreadLocal<>();
     private boolean closed;
 
-    /** A connection that sends only when flushed, and its commands. */
-    record Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async) {
+    /**
+     * A connection that sends only when flushed, and its commands; on a cluster, {@code sent} holds
+     * what its thread queued since the last flush (see {@link RedisConnections#flush()}).
+     */
+    record Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async,
+                java.util.List<java.util.concurrent.CompletableFuture<?>> sent) {
         Pipe {
             connection.setAutoFlushCommands(false);
+        }
+
+        Pipe(StatefulConnection<byte[], byte[]> connection, RedisClusterAsyncCommands<byte[], byte[]> async) {
+            this(connection, async, new java.util.ArrayList<>());
         }
     }
 

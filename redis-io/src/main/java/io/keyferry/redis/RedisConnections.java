@@ -132,7 +132,11 @@ final class RedisConnections implements AutoCloseable {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return send.apply(pipe.async());
+        CompletableFuture<T> f = send.apply(pipe.async());
+        if (cluster != null) {
+            pipe.sent().add(f);
+        }
+        return f;
     }
 
     /** Sends what has been queued on this thread's page connection. */
@@ -140,7 +144,40 @@ final class RedisConnections implements AutoCloseable {
         Pipes.Pipe p = pipes.mineIfConnected();
         if (p != null) {
             p.connection().flushCommands();
+            if (cluster != null && !p.sent().isEmpty()) {
+                java.util.List<CompletableFuture<?>> page = new java.util.ArrayList<>(p.sent());
+                p.sent().clear();
+                flushAgainUntilAnswered(p, page, System.nanoTime() + REFLUSH_FOR_NS);
+            }
         }
+    }
+
+    // A cluster node that answers MOVED (the slot's master changed: a failover, a slot moved) or
+    // ASK (the slot is being moved and the key has left) makes Lettuce send the command again to
+    // the node named, on that node's connection. On a page connection, which sends only when
+    // flushed, the command then waits in its buffer for a flush that never comes: the page
+    // waited for the command timeout, and its keys were retried one by one. So while a flushed
+    // page has commands unanswered, its connection is flushed again every few milliseconds.
+    // Commands another thread queues meanwhile may leave with it, which only makes their page
+    // leave in two writes.
+    private static final long REFLUSH_MS = 5;
+    private static final long REFLUSH_FOR_NS = Duration.ofMinutes(2).toNanos();
+    private static final java.util.concurrent.ScheduledExecutorService REFLUSH =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "keyferry-cluster-reflush");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private static void flushAgainUntilAnswered(Pipes.Pipe p, java.util.List<CompletableFuture<?>> page, long untilNs) {
+        REFLUSH.schedule(() -> {
+            page.removeIf(CompletableFuture::isDone);
+            if (page.isEmpty() || !p.connection().isOpen() || System.nanoTime() > untilNs) {
+                return;
+            }
+            p.connection().flushCommands();
+            flushAgainUntilAnswered(p, page, untilNs);
+        }, REFLUSH_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     @Override

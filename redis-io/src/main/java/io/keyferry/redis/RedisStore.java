@@ -282,7 +282,8 @@ public final class RedisStore implements AutoCloseable {
      * {@code ""} for a standalone server; on a cluster one per master that serves slots, named by
      * its node id and the slots it serves, read afresh. A master that replaced a failed one, or
      * whose slots changed, gets a new name: a cursor of another node (or of other slots) means
-     * nothing to it, so its walk starts over.
+     * nothing to it, so its walk starts over (publishing only slots no walk has covered: see
+     * {@link #steadySlots}).
      */
     public List<String> scanNodes() {
         return scanning.scanNodes();
@@ -296,6 +297,33 @@ public final class RedisStore implements AutoCloseable {
     /** One SCAN page of one server of {@link #scanNodes()}. {@code match} and {@code type} may be null. */
     public ScanPage scan(String node, String cursor, String match, KeyType type, int count) {
         return scanning.scan(node, cursor, match, type, count);
+    }
+
+    /**
+     * Only on a cluster: the slots whose keys the node {@code node} (a {@link #scanNodes()} name)
+     * holds now and does not have MIGRATING or IMPORTING, as it says itself. A walk of the node
+     * sees every key of those slots only while they stay so (see {@code Scanner}).
+     */
+    public java.util.BitSet steadySlots(String node) {
+        return scanning.slotView(node).steady();
+    }
+
+    /**
+     * Only on a cluster: per slot (16384), the masters holding its keys now; null for a slot no
+     * master serves. Equal entries of two calls mean the slot did not move in between.
+     */
+    public List<SlotHolders> slotHolders() {
+        return java.util.Arrays.asList(scanning.slotHolders());
+    }
+
+    /** Only on a cluster: the keys of {@code slot} on the master {@code nodeId} now (CLUSTER GETKEYSINSLOT). */
+    public List<RedisKey> keysInSlot(String nodeId, int slot) {
+        return scanning.keysInSlot(nodeId, slot);
+    }
+
+    /** The key's type now, {@code none} when it is absent (on a cluster asked of its slot's master, following ASK/MOVED). */
+    public String type(RedisKey key) {
+        return scanning.type(key);
     }
 
     /**

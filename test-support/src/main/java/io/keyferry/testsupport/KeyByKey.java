@@ -5,7 +5,7 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The check every fault test ends with: the whole target compared with the source key by key,
@@ -63,8 +64,8 @@ public final class KeyByKey {
         }
     }
 
-    private final TestRedis source;
-    private final TestRedis target;
+    private final Supplier<? extends RedisClusterCommands<byte[], byte[]>> source;
+    private final Supplier<? extends RedisClusterCommands<byte[], byte[]>> target;
     private Predicate<String> scope = k -> true;
     private Function<String, String> rename = Function.identity();
     private Map<String, Content> untouched = Map.of();
@@ -72,13 +73,19 @@ public final class KeyByKey {
     private Path report;
     private long ttlToleranceMs = 2_000;
 
-    private KeyByKey(TestRedis source, TestRedis target) {
+    private KeyByKey(Supplier<? extends RedisClusterCommands<byte[], byte[]>> source,
+                     Supplier<? extends RedisClusterCommands<byte[], byte[]>> target) {
         this.source = source;
         this.target = target;
     }
 
     public static KeyByKey of(TestRedis source, TestRedis target) {
-        return new KeyByKey(source, target);
+        return new KeyByKey(source::bytes, target::bytes);
+    }
+
+    /** A cluster source (its keys read from every master, each routed to its slot's master). */
+    public static KeyByKey of(TestRedisCluster source, TestRedis target) {
+        return new KeyByKey(source::bytes, target::bytes);
     }
 
     /** Which source keys the run covers (default: all). */
@@ -126,8 +133,8 @@ public final class KeyByKey {
 
     /** Runs every comparison; throws an AssertionError listing (the first 20 of) what differs. */
     public Outcome check() {
-        RedisCommands<byte[], byte[]> s = source.bytes();
-        RedisCommands<byte[], byte[]> t = target.bytes();
+        RedisClusterCommands<byte[], byte[]> s = source.get();
+        RedisClusterCommands<byte[], byte[]> t = target.get();
         List<String> problems = new ArrayList<>();
         Set<String> expectedTarget = new HashSet<>();
         List<String> inScope = new ArrayList<>();
@@ -235,7 +242,7 @@ public final class KeyByKey {
     }
 
     /** Every key of a server and what it holds: a target's state before the run, for {@link #untouched}. */
-    public static Map<String, Content> contents(RedisCommands<byte[], byte[]> r) {
+    public static Map<String, Content> contents(RedisClusterCommands<byte[], byte[]> r) {
         Map<String, Content> m = new TreeMap<>();
         for (String k : keys(r)) {
             Content c = content(r, k);
@@ -247,7 +254,7 @@ public final class KeyByKey {
     }
 
     /** What {@code key} holds, or null when absent. Collections are put in a canonical order. */
-    public static Content content(RedisCommands<byte[], byte[]> r, String key) {
+    public static Content content(RedisClusterCommands<byte[], byte[]> r, String key) {
         byte[] k = bytes(key);
         String type = r.type(k);
         switch (type) {
@@ -285,8 +292,8 @@ public final class KeyByKey {
         }
     }
 
-    /** Every key of the server's db, by SCAN. */
-    public static List<String> keys(RedisCommands<byte[], byte[]> r) {
+    /** Every key of the server's db, by SCAN (on a cluster connection, of every master). */
+    public static List<String> keys(RedisClusterCommands<byte[], byte[]> r) {
         List<String> out = new ArrayList<>();
         ScanCursor cursor = ScanCursor.INITIAL;
         do {
