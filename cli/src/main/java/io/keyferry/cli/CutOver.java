@@ -8,6 +8,7 @@ import io.keyferry.core.model.RedisKey;
 import io.keyferry.core.model.RunEnd;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.model.Verdict;
+import io.keyferry.core.report.PerKey;
 import io.keyferry.core.report.RunTally;
 import io.keyferry.core.report.Summary;
 import io.keyferry.kafka.KafkaClients;
@@ -157,29 +158,37 @@ final class CutOver implements AutoCloseable {
         }
     }
 
-    /** The run's keys whose latest result says the target holds the run's copy, from the results topic. */
+    /**
+     * The run's keys whose latest result says the target holds the run's copy, from the results
+     * topic. Each key's latest result is kept as one byte, on disk past a bound ({@link PerKey});
+     * the list handed to the pass holds the keys themselves.
+     */
     private List<RedisKey> written(BooleanSupplier stop) {
-        java.util.Map<RedisKey, io.keyferry.core.model.KeyResult> latest = new java.util.HashMap<>();
-        io.keyferry.kafka.TopicReader.read(clients, io.keyferry.kafka.Topics.RESULTS, completion.resultsFrom(), r -> {
-            if (r.value() == null || !run.equals(Json.runOf(r.value()))) {
-                return;
-            }
-            try {
-                io.keyferry.core.model.KeyResult k = Json.decodeResult(r.value());
-                latest.merge(k.key(), k, (a, b) -> b.atMs() >= a.atMs() ? b : a);
-            } catch (io.keyferry.core.json.BadRecordException e) {
-                // not a result: the verifier sends it to the dead-letter topic
-            }
-        }, false, stop);
         List<RedisKey> out = new ArrayList<>();
-        latest.forEach((k, r) -> {
-            if (r.status().claimsTarget() && r.status() != Status.DELETED) {
-                out.add(k);
-            }
-        });
-        out.sort(null);
+        try (PerKey latest = new PerKey(PerKey.Keep.LAST)) {
+            io.keyferry.kafka.TopicReader.read(clients, io.keyferry.kafka.Topics.RESULTS, completion.resultsFrom(), r -> {
+                if (r.value() == null || !run.equals(Json.runOf(r.value()))) {
+                    return;
+                }
+                try {
+                    io.keyferry.core.model.KeyResult k = Json.decodeResult(r.value());
+                    boolean holds = k.status().claimsTarget() && k.status() != Status.DELETED;
+                    latest.add(k.key().unsafeBytes(), k.atMs(), holds ? HOLDS : NOT);
+                } catch (io.keyferry.core.json.BadRecordException e) {
+                    // not a result: the verifier sends it to the dead-letter topic
+                }
+            }, false, stop);
+            latest.entries().forEachRemaining(e -> {
+                if (e.value()[0] == 1) {
+                    out.add(RedisKey.of(e.key()));
+                }
+            });
+        }
         return out;
     }
+
+    private static final byte[] HOLDS = {1};
+    private static final byte[] NOT = {0};
 
     /**
      * The passes (and a cut-over's last look) a stopped process left unfinished: their references
