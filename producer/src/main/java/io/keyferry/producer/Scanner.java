@@ -14,6 +14,7 @@ import io.keyferry.kafka.Topics;
 import io.keyferry.redis.RedisStore;
 import io.keyferry.redis.ScanPage;
 import io.keyferry.redis.SlotHolders;
+import io.keyferry.redis.SlotRanges;
 import io.keyferry.core.rules.Glob;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -438,10 +439,8 @@ public final class Scanner {
             int to = Math.min(config.keys().size(), from + config.batch());
             return new ScanPage(config.keys().subList(from, to), to >= config.keys().size() ? "0" : Integer.toString(to));
         }
-        int m = Integer.parseInt(pass.substring(1, pass.indexOf('t')));
-        int t = Integer.parseInt(pass.substring(pass.indexOf('t') + 1));
-        String match = config.matches().isEmpty() ? null : config.matches().get(m);
-        KeyType type = config.types().isEmpty() ? null : config.types().stream().sorted().toList().get(t);
+        String match = passMatch(pass);
+        KeyType type = passType(pass);
         // A source that restarts or drops connections for a while: the same cursor again, for
         // about half a minute, before the scan gives up; other failures at once.
         try {

@@ -228,12 +228,7 @@ final class Scanning {
                         importing.put(Integer.parseInt(body.substring(0, arrow)), body.substring(arrow + 3));
                     }
                 } else {
-                    int dash = t.indexOf('-');
-                    if (dash < 0) {
-                        slots.set(Integer.parseInt(t));
-                    } else {
-                        slots.set(Integer.parseInt(t.substring(0, dash)), Integer.parseInt(t.substring(dash + 1)) + 1);
-                    }
+                    SlotRanges.add(slots, t);
                 }
             }
             return new NodeLine(f[0], flags.contains("myself"), flags.contains("master"), "-".equals(f[3]) ? null : f[3],

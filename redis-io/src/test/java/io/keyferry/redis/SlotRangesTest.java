@@ -1,4 +1,4 @@
-package io.keyferry.producer;
+package io.keyferry.redis;
 
 import org.junit.jupiter.api.Test;
 
