@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * One value per key, the earliest or the latest added by time, in bounded memory: what rollback
@@ -91,33 +90,18 @@ public final class PerKey implements AutoCloseable {
     /** One entry per key added, in unsigned byte order of the keys. May be called again. */
     public Iterator<Entry> entries() {
         buffer.sort(ORDER);
-        Iterator<Item> merged = spills.merged(buffer.iterator(), ORDER);
+        Iterator<Item> kept = Spills.onePerGroup(spills.merged(buffer.iterator(), ORDER),
+                (x, y) -> Arrays.equals(x.key, y.key), keep == Keep.LAST);
         return new Iterator<>() {
-            private Item ahead = merged.hasNext() ? merged.next() : null;
-
             @Override
             public boolean hasNext() {
-                return ahead != null;
+                return kept.hasNext();
             }
 
             @Override
             public Entry next() {
-                if (ahead == null) {
-                    throw new NoSuchElementException();
-                }
-                Item kept = ahead;
-                ahead = null;
-                while (merged.hasNext()) {
-                    Item e = merged.next();
-                    if (!Arrays.equals(e.key, kept.key)) {
-                        ahead = e;
-                        break;
-                    }
-                    if (keep == Keep.LAST) {
-                        kept = e;
-                    }
-                }
-                return new Entry(kept.key, kept.atMs, kept.value);
+                Item i = kept.next();
+                return new Entry(i.key, i.atMs, i.value);
             }
         };
     }

@@ -19,7 +19,6 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.function.Consumer;
 
 /**
@@ -302,39 +301,26 @@ public final class RunTally implements AutoCloseable {
     /** The merge of the sorted buffer and every spill file, one entry per key: its last. */
     private Iterator<Entry> latest() {
         buffer.sort(ORDER);
-        Iterator<Entry> merged = spills.merged(buffer.iterator(), ORDER);
+        Iterator<Entry> last = Spills.onePerGroup(spills.merged(buffer.iterator(), ORDER),
+                (a, b) -> Arrays.equals(a.key(), b.key()), true);
         Counts counts = new Counts();
-        if (!merged.hasNext()) {
+        if (!last.hasNext()) {
             summary = counts.summary();
         }
         return new Iterator<>() {
-            private Entry ahead = merged.hasNext() ? merged.next() : null;
-
             @Override
             public boolean hasNext() {
-                return ahead != null;
+                return last.hasNext();
             }
 
             @Override
             public Entry next() {
-                if (ahead == null) {
-                    throw new NoSuchElementException();
-                }
-                Entry last = ahead;
-                ahead = null;
-                while (merged.hasNext()) {
-                    Entry e = merged.next();
-                    if (!Arrays.equals(e.key(), last.key())) {
-                        ahead = e;
-                        break;
-                    }
-                    last = e;
-                }
-                counts.add(last.code());
-                if (ahead == null) {
+                Entry e = last.next();
+                counts.add(e.code());
+                if (!last.hasNext()) {
                     summary = counts.summary();
                 }
-                return last;
+                return e;
             }
         };
     }

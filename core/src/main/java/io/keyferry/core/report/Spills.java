@@ -100,6 +100,43 @@ final class Spills<T> implements AutoCloseable {
     private record Head<T>(T entry, Iterator<T> source) {
     }
 
+    /**
+     * One entry per group of {@code sorted}'s entries that {@code same} says belong together (next
+     * to each other, as a merge in key order leaves them): the group's last with {@code last},
+     * else its first.
+     */
+    static <T> Iterator<T> onePerGroup(Iterator<T> sorted, java.util.function.BiPredicate<T, T> same, boolean last) {
+        return new Iterator<>() {
+            private T ahead = sorted.hasNext() ? sorted.next() : null;
+
+            @Override
+            public boolean hasNext() {
+                return ahead != null;
+            }
+
+            @Override
+            public T next() {
+                if (ahead == null) {
+                    throw new NoSuchElementException();
+                }
+                T kept = ahead;
+                T first = ahead;
+                ahead = null;
+                while (sorted.hasNext()) {
+                    T e = sorted.next();
+                    if (!same.test(e, first)) {
+                        ahead = e;
+                        break;
+                    }
+                    if (last) {
+                        kept = e;
+                    }
+                }
+                return kept;
+            }
+        };
+    }
+
     @Override
     public void close() {
         for (Path p : files) {
