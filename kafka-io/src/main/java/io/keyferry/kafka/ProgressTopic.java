@@ -49,11 +49,6 @@ public final class ProgressTopic {
         return start(run).map(RunStart::auditFrom).orElse(Map.of());
     }
 
-    /** Where the run's backups begin on each partition, as recorded when it started; empty before. */
-    public Map<Integer, Long> backupFrom(String run) {
-        return start(run).map(RunStart::backupFrom).orElse(Map.of());
-    }
-
     /**
      * Records how {@code run} starts, or checks that it was started the same way before.
      *

@@ -5,7 +5,6 @@ import io.keyferry.core.json.Json;
 import io.keyferry.core.metrics.Metrics;
 import io.keyferry.core.model.KeyRef;
 import io.keyferry.core.model.RedisKey;
-import io.keyferry.core.model.Status;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -139,8 +138,7 @@ public final class MigratorTopology {
             for (int i = 0; i < refs.size(); i++) {
                 KeyRef ref = refs.get(i);
                 KeyResult r = results.get(i);
-                if (KeyRef.FOLLOWER.equals(ref.scanner())
-                        && (r.status() == Status.COPIED || r.status() == Status.UPDATED || r.status() == Status.DELETED)) {
+                if (KeyRef.FOLLOWER.equals(ref.scanner()) && r.status().changedTarget()) {
                     metrics.changeCopied(r.workspace());
                 }
             }

@@ -7,6 +7,7 @@ import io.keyferry.core.model.BackupRecord;
 import io.keyferry.core.model.KeyResult;
 import io.keyferry.core.model.Mode;
 import io.keyferry.core.model.RedisKey;
+import io.keyferry.core.model.RunStart;
 import io.keyferry.core.model.Side;
 import io.keyferry.core.model.Status;
 import io.keyferry.core.report.PerKey;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 
@@ -89,10 +91,11 @@ public final class Rollback {
      * deleted ({@code gone}) or already restored ({@code restore}, done).
      */
     public void run(String run, boolean execute, String actor, java.util.function.Consumer<Step> each) {
-        var progress = new io.keyferry.kafka.ProgressTopic(clients);
-        whole(run, Topics.BACKUP, progress.backupFrom(run), "keys it replaced would be deleted instead of restored");
-        whole(run, Topics.AUDIT, progress.auditFrom(run), "keys it wrote would be left as they are");
-        try (PerKey firstBackup = backups(run); PerKey written = written(run);
+        var start = new io.keyferry.kafka.ProgressTopic(clients).start(run);
+        Map<Integer, Long> backupFrom = start.map(RunStart::backupFrom).orElse(Map.of());
+        whole(run, Topics.BACKUP, backupFrom, "keys it replaced would be deleted instead of restored");
+        whole(run, Topics.AUDIT, start.map(RunStart::auditFrom).orElse(Map.of()), "keys it wrote would be left as they are");
+        try (PerKey firstBackup = backups(run, backupFrom); PerKey written = written(run);
              var producer = execute ? clients.producer("keyferry-rollback-" + run) : null) {
             Iterator<PerKey.Entry> backups = firstBackup.entries();
             PerKey.Entry backup = backups.hasNext() ? backups.next() : null;
@@ -131,7 +134,7 @@ public final class Rollback {
      *
      * @throws ConfigException naming --run
      */
-    private void whole(String run, String name, java.util.Map<Integer, Long> from, String otherwise) {
+    private void whole(String run, String name, Map<Integer, Long> from, String otherwise) {
         for (var start : TopicReader.starts(clients, name).entrySet()) {
             Long begins = from.get(start.getKey());
             if (begins != null && start.getValue() > begins) {
@@ -231,8 +234,7 @@ public final class Rollback {
         try (RunTally tally = new AuditTopic(clients).tally(run)) {
             for (AuditRecord a : tally.records()) {
                 KeyResult r = a.result();
-                if (r.mode() == Mode.EXECUTE && r.targetKey() != null && (r.status() == Status.COPIED
-                        || r.status() == Status.UPDATED || r.status() == Status.DELETED)) {
+                if (r.mode() == Mode.EXECUTE && r.targetKey() != null && r.status().changedTarget()) {
                     written.add(r.targetKey().unsafeBytes(), r.atMs(), Json.encode(r));
                 }
             }
@@ -244,9 +246,9 @@ public final class Rollback {
     }
 
     /** The first backup of each target key the run replaced: the value from before the run. */
-    private PerKey backups(String run) {
+    private PerKey backups(String run, Map<Integer, Long> from) {
         PerKey first = new PerKey(PerKey.Keep.FIRST);
-        TopicReader.read(clients, Topics.BACKUP, new io.keyferry.kafka.ProgressTopic(clients).backupFrom(run), rec -> {
+        TopicReader.read(clients, Topics.BACKUP, from, rec -> {
             if (!run.equals(Json.runOf(rec.value()))) {
                 return;
             }

@@ -18,6 +18,11 @@ public enum Status implements Wire {
         return Wire.parse(Status.class, wire);
     }
 
+    /** Whether a result of this status says the run changed its target key: wrote it, or deleted it following its source. */
+    public boolean changedTarget() {
+        return this == COPIED || this == UPDATED || this == DELETED;
+    }
+
     /** Whether a result of this status claims something of its target key, and so must name one. */
     public boolean claimsTarget() {
         return this == COPIED || this == ALREADY_MATCH || this == COPY_MISMATCH || this == UPDATED || this == DELETED;
